@@ -1,0 +1,111 @@
+# burrow — build, test, demo, fuzz, bench.
+#
+#   make            build/burrow
+#   make test       deps, ASan+UBSan build, unit + conformance + fuzz replay + e2e
+#   make demo       a native-bundle env from manifests/demo.toml, no network
+#   make fuzz       libFuzzer targets, each run FUZZ_SECONDS
+#   make install PREFIX=/usr/local
+#   make bench      scripts/bench
+#   make clean
+
+CC       ?= cc
+BUILD    ?= build
+SANITIZE ?=
+PREFIX   ?= /usr/local
+FUZZ_SECONDS ?= 60
+PYTHON   ?= /usr/bin/python3
+
+PKGS := libcurl libarchive sqlite3 libcrypto json-c libxml-2.0 zlib libelf
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+
+WARN    := -Wall -Wextra -Werror -Wstrict-prototypes -Wvla -Wwrite-strings
+CFLAGS  ?= -O2 -g
+ALL_CFLAGS = -std=c11 -D_GNU_SOURCE $(WARN) $(CFLAGS) -Isrc $(PKG_CFLAGS) -MMD -MP
+LDLIBS  = $(PKG_LIBS) -lpthread
+ifneq ($(SANITIZE),)
+ALL_CFLAGS += -fsanitize=$(SANITIZE) -fno-omit-frame-pointer -fno-sanitize-recover=all
+LDFLAGS += -fsanitize=$(SANITIZE)
+endif
+
+SRC   := $(wildcard src/*.c src/util/*.c)
+CMDS  := src/main.c $(wildcard src/cmd_*.c)
+CORE  := $(filter-out $(CMDS),$(SRC))
+OBJ   := $(patsubst src/%.c,$(BUILD)/obj/%.o,$(CORE))
+CMDOBJ := $(patsubst src/%.c,$(BUILD)/obj/%.o,$(CMDS))
+UNIT  := $(patsubst tests/unit/%.c,$(BUILD)/unit/%,$(wildcard tests/unit/test_*.c))
+FUZZ_SRC := $(wildcard tests/fuzz/fuzz_*.c)
+REPLAY := $(patsubst tests/fuzz/%.c,$(BUILD)/replay/%,$(FUZZ_SRC))
+
+.PHONY: all deps test unit conformance fuzz-replay e2e demo fuzz install bench clean format checksrc
+
+all: $(BUILD)/burrow
+
+deps:
+	@scripts/install-deps
+
+$(BUILD)/obj/%.o: src/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+$(BUILD)/burrow: $(CMDOBJ) $(OBJ)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/unit/%: tests/unit/%.c $(OBJ)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< $(OBJ) $(LDLIBS) -lcmocka
+
+$(BUILD)/toml-decoder: tests/toml-decoder.c $(OBJ)
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< $(OBJ) $(LDLIBS)
+
+$(BUILD)/replay/%: tests/fuzz/%.c tests/fuzz/replay.c $(OBJ)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< tests/fuzz/replay.c $(OBJ) $(LDLIBS)
+
+# make test: everything under ASan+UBSan in build/asan.
+test: deps
+	$(MAKE) --no-print-directory BUILD=build/asan SANITIZE=address,undefined check
+	$(MAKE) --no-print-directory all
+
+check: all $(UNIT) $(BUILD)/toml-decoder $(REPLAY)
+	@scripts/checksrc
+	@scripts/run-unit $(UNIT)
+	@$(PYTHON) tests/conformance/toml_test.py $(BUILD)/toml-decoder
+	@scripts/run-fuzz-replay $(BUILD)/replay
+	@BURROW=$(abspath $(BUILD)/burrow) BURROW_BUILD=$(abspath $(BUILD)) scripts/run-e2e
+
+demo: deps all
+	@scripts/demo
+
+FUZZ_BIN := $(patsubst tests/fuzz/%.c,build/fuzz/%,$(FUZZ_SRC))
+build/fuzz/%: tests/fuzz/%.c $(CORE)
+	@mkdir -p $(dir $@)
+	clang -std=c11 -D_GNU_SOURCE -g -O1 -fsanitize=fuzzer,address,undefined -Isrc $(PKG_CFLAGS) -o $@ $< $(CORE) $(LDLIBS)
+
+fuzz: deps $(FUZZ_BIN)
+	@scripts/run-fuzz $(FUZZ_SECONDS) $(FUZZ_BIN)
+
+install: all
+	install -d $(DESTDIR)$(PREFIX)/bin
+	install -m 0755 $(BUILD)/burrow $(DESTDIR)$(PREFIX)/bin/burrow
+
+bench: deps all
+	@scripts/bench
+
+format:
+	clang-format -i src/*.c src/*.h src/util/*.c src/util/*.h tests/unit/*.c tests/fuzz/*.c
+
+checksrc:
+	@scripts/checksrc
+
+clean:
+	rm -rf build
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
+
+# Test tools: small drivers the e2e and conformance tests run (tests/tools/*.c).
+TOOLS := $(patsubst tests/tools/%.c,$(BUILD)/tools/%,$(wildcard tests/tools/*.c))
+$(BUILD)/tools/%: tests/tools/%.c $(OBJ)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< $(OBJ) $(LDLIBS)
+check: $(TOOLS)

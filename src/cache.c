@@ -1,0 +1,423 @@
+/*
+ * cache: content-addressed archives and trees plus cache.db (see cache.h).
+ */
+#include "cache.h"
+
+#include "util/db.h"
+#include "util/error.h"
+#include "util/fs.h"
+#include "util/sha256.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+static const char *const cache_migrations[] = {
+    "CREATE TABLE artifacts(sha256 TEXT PRIMARY KEY, filename TEXT NOT NULL,"
+    " size INTEGER NOT NULL, last_use INTEGER NOT NULL);"
+    "CREATE TABLE trees(sha256 TEXT PRIMARY KEY, kind TEXT NOT NULL, info TEXT NOT NULL,"
+    " entries BLOB NOT NULL, last_use INTEGER NOT NULL);"
+    "CREATE TABLE interpreters(path TEXT NOT NULL, mtime INTEGER NOT NULL, size INTEGER NOT "
+    "NULL, facts TEXT NOT NULL, PRIMARY KEY(path));"
+    "CREATE TABLE index_pages(url TEXT PRIMARY KEY, etag TEXT, last_modified TEXT,"
+    " content_type TEXT, body BLOB, fetched INTEGER NOT NULL);",
+};
+
+static const char cachedir_tag[] = "Signature: 8a477f597d28d172789f06886806bc55\n"
+                                   "# This file is a cache directory tag created by burrow.\n"
+                                   "# For information about cache directory tags see "
+                                   "https://bford.info/cachedir/\n";
+
+int cache_default_dir(const char *dir, struct strbuf *out, struct strbuf *err)
+{
+	const char *v;
+
+	strbuf_reset(out);
+	if (dir && *dir)
+		return strbuf_addstr(out, dir) < 0 ? error_set(err, BURROW_EFAIL, "out of memory")
+		                                   : 0;
+	if ((v = getenv("BURROW_CACHE_DIR")) && *v)
+		strbuf_addstr(out, v);
+	else if ((v = getenv("XDG_CACHE_HOME")) && *v == '/')
+		strbuf_addf(out, "%s/burrow", v);
+	else if ((v = getenv("HOME")) && *v)
+		strbuf_addf(out, "%s/.cache/burrow", v);
+	else
+		return error_set(err, BURROW_EFAIL,
+		                 "no cache directory: set BURROW_CACHE_DIR or HOME");
+	return 0;
+}
+
+static int open_sub(int dirfd, const char *name)
+{
+	if (mkdirat(dirfd, name, 0755) < 0 && errno != EEXIST)
+		return -1;
+	return openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+}
+
+int cache_open(struct cache *c, const char *path, struct strbuf *err)
+{
+	struct strbuf db = STRBUF_INIT;
+	struct stat st;
+	int r;
+
+	memset(c, 0, sizeof(*c));
+	c->dirfd = c->archives_fd = c->trees_fd = c->tmp_fd = -1;
+	if (!(c->path = strdup(path)))
+		return error_set(err, BURROW_EFAIL, "out of memory");
+	c->dirfd = fs_open_dir(AT_FDCWD, path, 1);
+	if (path[0] == '/' && c->dirfd < 0 && errno == ENOENT)
+		c->dirfd = fs_open_dir(AT_FDCWD, path, 1);
+	if (c->dirfd < 0) {
+		r = error_set(err, BURROW_EFAIL, "cache %s: %s", path, strerror(errno));
+		goto fail;
+	}
+	if (fstatat(c->dirfd, "CACHEDIR.TAG", &st, AT_SYMLINK_NOFOLLOW) < 0)
+		fs_write_atomic(c->dirfd, "CACHEDIR.TAG", cachedir_tag, sizeof(cachedir_tag) - 1,
+		                0644);
+	c->archives_fd = open_sub(c->dirfd, "archives");
+	c->trees_fd = open_sub(c->dirfd, "trees");
+	c->tmp_fd = open_sub(c->dirfd, "tmp");
+	if (c->archives_fd < 0 || c->trees_fd < 0 || c->tmp_fd < 0) {
+		r = error_set(err, BURROW_EFAIL, "cache %s: %s", path, strerror(errno));
+		goto fail;
+	}
+	strbuf_addf(&db, "%s/cache.db", path);
+	r = db_open(db.buf, cache_migrations,
+	            (int)(sizeof(cache_migrations) / sizeof(cache_migrations[0])), 1, &c->db, err);
+	strbuf_release(&db);
+	if (r)
+		goto fail;
+	return 0;
+fail:
+	cache_close(c);
+	return r;
+}
+
+void cache_close(struct cache *c)
+{
+	if (c->db)
+		db_close(c->db);
+	if (c->dirfd >= 0)
+		close(c->dirfd);
+	if (c->archives_fd >= 0)
+		close(c->archives_fd);
+	if (c->trees_fd >= 0)
+		close(c->trees_fd);
+	if (c->tmp_fd >= 0)
+		close(c->tmp_fd);
+	free(c->path);
+	memset(c, 0, sizeof(*c));
+	c->dirfd = c->archives_fd = c->trees_fd = c->tmp_fd = -1;
+}
+
+/* "ab/<sha>" for a hash; -1 for anything but 64 lower-case hex digits. */
+static int shard(const char *sha, char out[2 + 1 + 64 + 1])
+{
+	if (!sha256_is_hex(sha))
+		return -1;
+	snprintf(out, 2 + 1 + 64 + 1, "%.2s/%s", sha, sha);
+	return 0;
+}
+
+int cache_archive_open(struct cache *c, const char *sha)
+{
+	char rel[68];
+
+	if (shard(sha, rel) < 0) {
+		errno = EINVAL;
+		return -1;
+	}
+	return openat(c->archives_fd, rel, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+}
+
+int cache_archive_has(struct cache *c, const char *sha)
+{
+	char rel[68];
+	struct stat st;
+
+	if (shard(sha, rel) < 0)
+		return 0;
+	return fstatat(c->archives_fd, rel, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISREG(st.st_mode);
+}
+
+static int run_stmt(struct cache *c, const char *sql, const char *a, const char *b, int64_t n,
+                    const void *blob, size_t bloblen, const char *d)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	if (sqlite3_prepare_v2(c->db, sql, -1, &st, NULL) != SQLITE_OK)
+		return -1;
+	sqlite3_bind_text(st, 1, a, -1, SQLITE_STATIC);
+	if (b)
+		sqlite3_bind_text(st, 2, b, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 3, n);
+	sqlite3_bind_int64(st, 4, (int64_t)time(NULL));
+	if (blob)
+		sqlite3_bind_blob(st, 5, blob, (int)bloblen, SQLITE_STATIC);
+	if (d)
+		sqlite3_bind_text(st, 6, d, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE ? 0 : -1;
+}
+
+int cache_archive_commit(struct cache *c, const char *tmpname, const char *sha,
+                         const char *filename, uint64_t size, struct strbuf *err)
+{
+	char rel[68], dir[3];
+	int fd;
+
+	if (shard(sha, rel) < 0)
+		return error_set(err, BURROW_EFAIL, "bad hash");
+	memcpy(dir, sha, 2);
+	dir[2] = '\0';
+	if (mkdirat(c->archives_fd, dir, 0755) < 0 && errno != EEXIST)
+		return error_set(err, BURROW_EFAIL, "cache %s/archives/%s: %s", c->path, dir,
+		                 strerror(errno));
+	fd = openat(c->tmp_fd, tmpname, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd >= 0) {
+		fchmod(fd, 0444);
+		fsync(fd);
+		close(fd);
+	}
+	if (renameat(c->tmp_fd, tmpname, c->archives_fd, rel) < 0) {
+		int e = errno;
+		unlinkat(c->tmp_fd, tmpname, 0);
+		return error_set(err, BURROW_EFAIL, "cache %s: cannot store %s: %s", c->path, sha,
+		                 strerror(e));
+	}
+	if (run_stmt(
+	        c,
+	        "INSERT INTO artifacts(sha256, filename, size, last_use) VALUES(?1, ?2, ?3, ?4)"
+	        " ON CONFLICT(sha256) DO UPDATE SET filename=?2, last_use=?4",
+	        sha, filename, (int64_t)size, NULL, 0, NULL) < 0)
+		return error_set(err, BURROW_EFAIL, "cache.db: %s", sqlite3_errmsg(c->db));
+	return 0;
+}
+
+char *cache_archive_filename(struct cache *c, const char *sha)
+{
+	sqlite3_stmt *st;
+	char *r = NULL;
+
+	if (sqlite3_prepare_v2(c->db, "SELECT filename FROM artifacts WHERE sha256=?1", -1, &st,
+	                       NULL) != SQLITE_OK)
+		return NULL;
+	sqlite3_bind_text(st, 1, sha, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_text(st, 0))
+		r = strdup((const char *)sqlite3_column_text(st, 0));
+	sqlite3_finalize(st);
+	return r;
+}
+
+int tree_list_encode(const struct tree_list *list, struct strbuf *out)
+{
+	size_t i;
+
+	for (i = 0; i < list->len; i++) {
+		const struct tree_entry *e = &list->items[i];
+		if (strbuf_addf(out, "%c\t%o\t%" PRIu64 "\t%s\t%s\t%s\n",
+		                e->type == TREE_FILE  ? 'f'
+		                : e->type == TREE_DIR ? 'd'
+		                                      : 'l',
+		                (unsigned)e->mode, e->size, e->sha256[0] ? e->sha256 : "-", e->path,
+		                e->link_target ? e->link_target : "") < 0)
+			return -1;
+	}
+	return 0;
+}
+
+int tree_list_decode(const char *data, size_t len, struct tree_list *out)
+{
+	const char *p = data, *end = data + len;
+
+	while (p < end) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		char line[PATH_MAX * 2 + 128];
+		char *f[6], *s;
+		size_t n;
+		int k;
+		enum tree_type t;
+
+		if (!nl)
+			return -1;
+		n = (size_t)(nl - p);
+		if (n >= sizeof(line))
+			return -1;
+		memcpy(line, p, n);
+		line[n] = '\0';
+		p = nl + 1;
+		s = line;
+		for (k = 0; k < 6; k++) {
+			f[k] = s;
+			s = strchr(s, '\t');
+			if (!s) {
+				if (k != 5)
+					return -1;
+				break;
+			}
+			*s++ = '\0';
+		}
+		t = f[0][0] == 'f' ? TREE_FILE : f[0][0] == 'd' ? TREE_DIR : TREE_SYMLINK;
+		if (!tree_list_add(out, f[4], t, (mode_t)strtoul(f[1], NULL, 8),
+		                   strtoull(f[2], NULL, 10), strcmp(f[3], "-") ? f[3] : NULL,
+		                   t == TREE_SYMLINK ? f[5] : NULL))
+			return -1;
+	}
+	return 0;
+}
+
+int cache_tree_open(struct cache *c, const char *sha, struct tree_list *entries,
+                    struct strbuf *info)
+{
+	sqlite3_stmt *st;
+	char rel[68];
+	int fd, ok = 0;
+
+	if (shard(sha, rel) < 0)
+		return -1;
+	fd = openat(c->trees_fd, rel, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	if (!entries && !info)
+		return fd;
+	if (sqlite3_prepare_v2(c->db, "SELECT entries, info FROM trees WHERE sha256=?1", -1, &st,
+	                       NULL) == SQLITE_OK) {
+		sqlite3_bind_text(st, 1, sha, -1, SQLITE_STATIC);
+		if (sqlite3_step(st) == SQLITE_ROW) {
+			ok = 1;
+			if (entries &&
+			    tree_list_decode(sqlite3_column_blob(st, 0),
+			                     (size_t)sqlite3_column_bytes(st, 0), entries) < 0)
+				ok = 0;
+			if (info && sqlite3_column_text(st, 1))
+				strbuf_addstr(info, (const char *)sqlite3_column_text(st, 1));
+		}
+		sqlite3_finalize(st);
+	}
+	if (!ok) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+int cache_tree_has(struct cache *c, const char *sha)
+{
+	int fd = cache_tree_open(c, sha, NULL, NULL);
+	sqlite3_stmt *st;
+	int ok = 0;
+
+	if (fd < 0)
+		return 0;
+	close(fd);
+	if (sqlite3_prepare_v2(c->db, "SELECT 1 FROM trees WHERE sha256=?1", -1, &st, NULL) ==
+	    SQLITE_OK) {
+		sqlite3_bind_text(st, 1, sha, -1, SQLITE_STATIC);
+		ok = sqlite3_step(st) == SQLITE_ROW;
+		sqlite3_finalize(st);
+	}
+	return ok;
+}
+
+int cache_tree_begin(struct cache *c, char *name, size_t namesz, struct strbuf *err)
+{
+	int fd;
+
+	fs_temp_name(name, namesz, "tree-");
+	if (mkdirat(c->tmp_fd, name, 0755) < 0) {
+		error_set(err, BURROW_EFAIL, "cache %s/tmp: %s", c->path, strerror(errno));
+		return -1;
+	}
+	fd = openat(c->tmp_fd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0) {
+		error_set(err, BURROW_EFAIL, "cache %s/tmp: %s", c->path, strerror(errno));
+		return -1;
+	}
+	return fd;
+}
+
+void cache_tree_abort(struct cache *c, const char *name)
+{
+	fs_remove_tree(c->tmp_fd, name);
+}
+
+/* Makes every directory in the tree 0555 so nothing is added or removed
+ * by accident (files keep their 0644/0755 modes: hardlinks share them). */
+static void seal_dirs(int dirfd, const struct tree_list *entries)
+{
+	size_t i;
+
+	for (i = entries->len; i-- > 0;)
+		if (entries->items[i].type == TREE_DIR)
+			fchmodat(dirfd, entries->items[i].path, 0555, 0);
+}
+
+int cache_tree_commit(struct cache *c, const char *name, const char *sha, const char *kind,
+                      const struct tree_list *entries, const char *info, struct strbuf *err)
+{
+	struct strbuf blob = STRBUF_INIT;
+	char rel[68], dir[3];
+	int fd, r;
+
+	if (shard(sha, rel) < 0)
+		return error_set(err, BURROW_EFAIL, "bad hash");
+	memcpy(dir, sha, 2);
+	dir[2] = '\0';
+	if (mkdirat(c->trees_fd, dir, 0755) < 0 && errno != EEXIST)
+		return error_set(err, BURROW_EFAIL, "cache %s/trees: %s", c->path, strerror(errno));
+	if (tree_list_encode(entries, &blob) < 0)
+		return error_set(err, BURROW_EFAIL, "out of memory");
+	if (run_stmt(c,
+	             "INSERT INTO trees(sha256, kind, entries, last_use, info) "
+	             "VALUES(?1, ?2, ?5, ?4, ?6) ON CONFLICT(sha256) DO UPDATE SET "
+	             "kind=?2, entries=?5, last_use=?4, info=?6",
+	             sha, kind, 0, blob.buf, blob.len, info) < 0) {
+		strbuf_release(&blob);
+		return error_set(err, BURROW_EFAIL, "cache.db: %s", sqlite3_errmsg(c->db));
+	}
+	strbuf_release(&blob);
+	fd = openat(c->tmp_fd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd >= 0) {
+		seal_dirs(fd, entries);
+		syncfs(fd);
+		close(fd);
+	}
+	fchmodat(c->tmp_fd, name, 0555, 0);
+	if (renameat(c->tmp_fd, name, c->trees_fd, rel) < 0) {
+		if (errno == EEXIST || errno == ENOTEMPTY) {
+			fs_remove_tree(c->tmp_fd, name);
+			return 0;
+		}
+		r = error_set(err, BURROW_EFAIL, "cache %s: cannot store tree %s: %s", c->path, sha,
+		              strerror(errno));
+		fs_remove_tree(c->tmp_fd, name);
+		return r;
+	}
+	return 0;
+}
+
+int cache_clean(struct cache *c, struct strbuf *err)
+{
+	int r = 0;
+
+	if (fs_remove_tree(c->dirfd, "archives") < 0 || fs_remove_tree(c->dirfd, "trees") < 0 ||
+	    fs_remove_tree(c->dirfd, "tmp") < 0)
+		r = error_set(err, BURROW_EFAIL, "cache %s: %s", c->path, strerror(errno));
+	if (!r)
+		r = db_exec(c->db,
+		            "DELETE FROM artifacts; DELETE FROM trees; DELETE FROM "
+		            "index_pages;",
+		            err);
+	return r;
+}

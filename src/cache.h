@@ -1,0 +1,76 @@
+/*
+ * cache: the content-addressed store shared by all envs of a user
+ * (DESIGN.md "Cache layout"):
+ *
+ *   DIR/CACHEDIR.TAG
+ *   DIR/cache.db               sqlite (WAL): artifacts, trees, interpreters
+ *   DIR/archives/ab/<sha256>   downloaded files, immutable
+ *   DIR/trees/ab/<sha256>/     unpacked, verified trees, directories 0555
+ *   DIR/tmp/                   in-flight downloads and unpacks
+ *
+ * Content addressing makes concurrent writers safe without a global lock:
+ * the rename into archives/ or trees/ is the commit, and a loser of a race
+ * discards its copy.
+ */
+#ifndef BURROW_CACHE_H
+#define BURROW_CACHE_H
+
+#include "tree.h"
+#include "util/strbuf.h"
+
+#include <stdint.h>
+
+struct sqlite3;
+
+struct cache {
+	char *path;
+	int dirfd, archives_fd, trees_fd, tmp_fd;
+	struct sqlite3 *db;
+};
+
+/* The cache directory: dir if not NULL, else $BURROW_CACHE_DIR, else
+ * $XDG_CACHE_HOME/burrow, else $HOME/.cache/burrow.  out is reset. */
+int cache_default_dir(const char *dir, struct strbuf *out, struct strbuf *err);
+
+/* Opens (creating as needed) the cache at path.  Returns 0 or BURROW_EFAIL
+ * with a message; cache_close releases everything. */
+int cache_open(struct cache *c, const char *path, struct strbuf *err);
+void cache_close(struct cache *c);
+
+/* Opens archives/ab/<sha> read-only; -1 (errno) when absent. */
+int cache_archive_open(struct cache *c, const char *sha256);
+/* 1 when the archive is present. */
+int cache_archive_has(struct cache *c, const char *sha256);
+/* Moves tmp/<tmpname> into archives/ under its hash; a concurrent writer
+ * having got there first is fine (ours is dropped).  Records the artifact's
+ * filename and size in cache.db. */
+int cache_archive_commit(struct cache *c, const char *tmpname, const char *sha256,
+                         const char *filename, uint64_t size, struct strbuf *err);
+/* The filename recorded for an artifact (malloc'd), or NULL. */
+char *cache_archive_filename(struct cache *c, const char *sha256);
+
+/* Opens trees/ab/<sha>/ and loads its entry list from cache.db; -1 when
+ * the tree is absent or unrecorded.  info gets the stored info text. */
+int cache_tree_open(struct cache *c, const char *sha256, struct tree_list *entries,
+                    struct strbuf *info);
+/* 1 when a tree is present and recorded. */
+int cache_tree_has(struct cache *c, const char *sha256);
+/* Makes an empty directory tmp/<name> for an unpack; returns its fd and
+ * fills name (at least 64 bytes). */
+int cache_tree_begin(struct cache *c, char *name, size_t namesz, struct strbuf *err);
+/* Records entries and info for sha, makes the directories of tmp/<name>
+ * read-only and renames it into trees/.  On a lost race the winner's tree
+ * stays and ours is removed. */
+int cache_tree_commit(struct cache *c, const char *name, const char *sha256, const char *kind,
+                      const struct tree_list *entries, const char *info, struct strbuf *err);
+/* Removes tmp/<name> (after a failed unpack). */
+void cache_tree_abort(struct cache *c, const char *name);
+
+/* Removes everything in the cache (cache clean). */
+int cache_clean(struct cache *c, struct strbuf *err);
+
+/* Serialises / parses an entry list (for cache.db and state.db). */
+int tree_list_encode(const struct tree_list *list, struct strbuf *out);
+int tree_list_decode(const char *data, size_t len, struct tree_list *out);
+
+#endif

@@ -1,0 +1,40 @@
+/*
+ * burrow index DIR
+ *
+ * Writes DIR/simple/: a static PEP 503 (HTML) and PEP 691 (JSON) index of
+ * the wheels and native bundles in DIR, servable by any static web server.
+ */
+#include "cmd.h"
+
+#include "repo.h"
+#include "util/error.h"
+
+#include <stdio.h>
+
+int cmd_index(int argc, char **argv)
+{
+	struct strbuf err = STRBUF_INIT;
+	const char *dir = NULL;
+	size_t nproj = 0, nfiles = 0;
+	int i, r;
+
+	for (i = 1; i < argc; i++) {
+		if ((r = cmd_global_option(argc, argv, &i))) {
+			if (r < 0)
+				return BURROW_EUSAGE;
+			continue;
+		}
+		if (argv[i][0] == '-' || dir)
+			return cmd_usage("index", "unexpected argument %s", argv[i]);
+		dir = argv[i];
+	}
+	if (!dir)
+		return cmd_usage("index", "which folder? (burrow index DIR)");
+	r = repo_write_index(dir, &nproj, &nfiles, &err);
+	if (!r && !globals.quiet)
+		fprintf(stderr, "burrow: indexed %zu file%s of %zu project%s in %s/simple/\n",
+		        nfiles, nfiles == 1 ? "" : "s", nproj, nproj == 1 ? "" : "s", dir);
+	cmd_fail(r, &err);
+	strbuf_release(&err);
+	return r;
+}

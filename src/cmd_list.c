@@ -1,0 +1,76 @@
+/*
+ * burrow list ENV [--json]
+ *
+ * Lists the bundles an env holds, from its state.db.
+ */
+#include "cmd.h"
+
+#include "state.h"
+#include "util/error.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <json-c/json.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+int cmd_list(int argc, char **argv)
+{
+	struct strbuf err = STRBUF_INIT;
+	struct state_bundles sb = {0};
+	struct sqlite3 *db = NULL;
+	const char *env = NULL;
+	int i, r, fd;
+	size_t k;
+
+	for (i = 1; i < argc; i++) {
+		if ((r = cmd_global_option(argc, argv, &i))) {
+			if (r < 0)
+				return BURROW_EUSAGE;
+			continue;
+		}
+		if (argv[i][0] == '-' || env)
+			return cmd_usage("list", "unexpected argument %s", argv[i]);
+		env = argv[i];
+	}
+	if (!env)
+		return cmd_usage("list", "which env? (burrow list ENV)");
+	fd = open(env, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0) {
+		error_set(&err, BURROW_EFAIL, "%s: %s", env, strerror(errno));
+		return cmd_fail(BURROW_EFAIL, &err);
+	}
+	r = state_open(fd, &db, &err);
+	if (r)
+		error_prefix(&err, r, "%s: not a burrow env", env);
+	if (!r)
+		r = state_bundles(db, &sb, &err);
+	close(fd);
+	if (!r && globals.json) {
+		json_object *arr = json_object_new_array();
+		for (k = 0; k < sb.len; k++) {
+			json_object *o = json_object_new_object();
+			json_object_object_add(o, "name", json_object_new_string(sb.items[k].name));
+			json_object_object_add(o, "version",
+			                       json_object_new_string(sb.items[k].version));
+			json_object_object_add(o, "kind", json_object_new_string(sb.items[k].kind));
+			json_object_object_add(o, "sha256",
+			                       json_object_new_string(sb.items[k].sha256));
+			json_object_object_add(o, "filename",
+			                       json_object_new_string(sb.items[k].filename));
+			json_object_array_add(arr, o);
+		}
+		printf("%s\n", json_object_to_json_string_ext(
+		                   arr, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE));
+		json_object_put(arr);
+	} else if (!r) {
+		for (k = 0; k < sb.len; k++)
+			printf("%s %s\n", sb.items[k].name, sb.items[k].version);
+	}
+	state_bundles_release(&sb);
+	state_close(db);
+	cmd_fail(r, &err);
+	strbuf_release(&err);
+	return r;
+}

@@ -1,0 +1,244 @@
+/*
+ * envdir: lock, stage, commit and sweep of an env (see envdir.h).
+ */
+#include "envdir.h"
+
+#include "util/error.h"
+#include "util/fs.h"
+#include "util/signals.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+int envdir_open(struct envdir *e, const char *path, struct strbuf *err)
+{
+	char buf[PATH_MAX];
+	size_t n = strlen(path);
+	char *slash;
+
+	memset(e, 0, sizeof(*e));
+	e->parent_fd = e->lock_fd = e->staging_fd = -1;
+	while (n > 1 && path[n - 1] == '/')
+		n--;
+	if (n == 0 || n >= sizeof(buf))
+		return error_set(err, BURROW_EUSAGE, "invalid env path \"%s\"", path);
+	memcpy(buf, path, n);
+	buf[n] = '\0';
+	slash = strrchr(buf, '/');
+	e->path = strdup(buf);
+	e->name = strdup(slash ? slash + 1 : buf);
+	if (!e->path || !e->name)
+		return error_set(err, BURROW_EFAIL, "out of memory");
+	if (!strcmp(e->name, ".") || !strcmp(e->name, "..") || !*e->name)
+		return error_set(err, BURROW_EUSAGE, "invalid env path \"%s\"", path);
+	if (slash) {
+		if (slash == buf)
+			slash[1] = '\0';
+		else
+			*slash = '\0';
+		e->parent_fd = open(buf, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	} else {
+		e->parent_fd = open(".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	}
+	if (e->parent_fd < 0)
+		return error_set(err, BURROW_EFAIL, "%s: parent directory: %s", path,
+		                 strerror(errno));
+	return 0;
+}
+
+/* Names beside the env: ".NAME.<what>". */
+static int side_name(const struct envdir *e, const char *what, char *out, size_t outsz)
+{
+	int n = snprintf(out, outsz, ".%s.%s", e->name, what);
+	return n < 0 || (size_t)n >= outsz ? -1 : 0;
+}
+
+static void restore_after_crash(struct envdir *e, const char *old)
+{
+	struct stat st;
+
+	/* The two-rename fallback died between its renames: put the old env
+	 * back before anything else looks at it. */
+	if (fstatat(e->parent_fd, e->name, &st, AT_SYMLINK_NOFOLLOW) < 0 && errno == ENOENT)
+		renameat(e->parent_fd, old, e->parent_fd, e->name);
+}
+
+static void sweep(struct envdir *e)
+{
+	char prefix[NAME_MAX + 1];
+	size_t plen;
+	DIR *d;
+	struct dirent *de;
+	int fd = dup(e->parent_fd);
+
+	if (fd < 0 || side_name(e, "", prefix, sizeof(prefix)) < 0) {
+		if (fd >= 0)
+			close(fd);
+		return;
+	}
+	plen = strlen(prefix);
+	d = fdopendir(fd);
+	if (!d) {
+		close(fd);
+		return;
+	}
+	while ((de = readdir(d))) {
+		if (strncmp(de->d_name, prefix, plen) != 0)
+			continue;
+		if (!strncmp(de->d_name + plen, "old-", 4))
+			restore_after_crash(e, de->d_name);
+		if (!strncmp(de->d_name + plen, "staging-", 8) ||
+		    !strncmp(de->d_name + plen, "old-", 4))
+			fs_remove_tree(e->parent_fd, de->d_name);
+	}
+	closedir(d);
+}
+
+int envdir_lock(struct envdir *e, int wait_seconds, struct strbuf *err)
+{
+	char name[NAME_MAX + 1], pid[32];
+	struct timespec start, now;
+	int n;
+
+	if (side_name(e, "lock", name, sizeof(name)) < 0)
+		return error_set(err, BURROW_EUSAGE, "%s: name too long", e->path);
+	e->lock_fd = openat(e->parent_fd, name, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0644);
+	if (e->lock_fd < 0)
+		return error_set(err, BURROW_EFAIL, "%s: cannot create lock file: %s", e->path,
+		                 strerror(errno));
+	clock_gettime(CLOCK_MONOTONIC, &start);
+	while (flock(e->lock_fd, LOCK_EX | LOCK_NB) < 0) {
+		int r;
+		if (errno != EWOULDBLOCK && errno != EINTR)
+			return error_set(err, BURROW_EFAIL, "%s: lock: %s", e->path,
+			                 strerror(errno));
+		if ((r = signals_pending()))
+			return error_set(err, r, "interrupted");
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		if (now.tv_sec - start.tv_sec >= wait_seconds) {
+			ssize_t k = pread(e->lock_fd, pid, sizeof(pid) - 1, 0);
+			pid[k > 0 ? k : 0] = '\0';
+			pid[strcspn(pid, "\n")] = '\0';
+			close(e->lock_fd);
+			e->lock_fd = -1;
+			return error_set(
+			    err, BURROW_ELOCKED,
+			    "%s: locked by another burrow (pid %s); gave up after %d s", e->path,
+			    pid[0] ? pid : "unknown", wait_seconds);
+		}
+		usleep(50000);
+	}
+	n = snprintf(pid, sizeof(pid), "%ld\n", (long)getpid());
+	if (ftruncate(e->lock_fd, 0) == 0)
+		(void)!pwrite(e->lock_fd, pid, (size_t)n, 0);
+	sweep(e);
+	return 0;
+}
+
+int envdir_exists(struct envdir *e)
+{
+	struct stat st;
+
+	return fstatat(e->parent_fd, e->name, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISDIR(st.st_mode);
+}
+
+int envdir_open_live(struct envdir *e)
+{
+	return openat(e->parent_fd, e->name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+}
+
+int envdir_stage(struct envdir *e, struct strbuf *err)
+{
+	char suffix[40];
+
+	fs_temp_name(suffix, sizeof(suffix), "staging-");
+	if (side_name(e, suffix, e->staging, sizeof(e->staging)) < 0)
+		return error_set(err, BURROW_EUSAGE, "%s: name too long", e->path);
+	if (mkdirat(e->parent_fd, e->staging, 0755) < 0) {
+		int r = error_set(err, BURROW_EFAIL, "%s: cannot create staging directory: %s",
+		                  e->path, strerror(errno));
+		e->staging[0] = '\0';
+		return r;
+	}
+	e->staging_fd =
+	    openat(e->parent_fd, e->staging, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (e->staging_fd < 0)
+		return error_set(err, BURROW_EFAIL, "%s: staging directory: %s", e->path,
+		                 strerror(errno));
+	fchmod(e->staging_fd, 0755);
+	return 0;
+}
+
+int envdir_commit(struct envdir *e, struct strbuf *err)
+{
+	char old[NAME_MAX + 1], suffix[40];
+
+	if (syncfs(e->staging_fd) < 0 && errno != ENOSYS)
+		return error_set(err, BURROW_EFAIL, "%s: sync: %s", e->path, strerror(errno));
+	if (!envdir_exists(e)) {
+		if (renameat(e->parent_fd, e->staging, e->parent_fd, e->name) < 0)
+			return error_set(err, BURROW_EFAIL, "%s: cannot create env: %s", e->path,
+			                 strerror(errno));
+		e->staging[0] = '\0';
+		fsync(e->parent_fd);
+		return 0;
+	}
+	if (renameat2(e->parent_fd, e->staging, e->parent_fd, e->name, RENAME_EXCHANGE) == 0) {
+		/* The staging name now holds the old env. */
+		fsync(e->parent_fd);
+		fs_remove_tree(e->parent_fd, e->staging);
+		e->staging[0] = '\0';
+		return 0;
+	}
+	if (errno != EINVAL && errno != ENOSYS && errno != EOPNOTSUPP)
+		return error_set(err, BURROW_EFAIL, "%s: cannot swap in the new env: %s", e->path,
+		                 strerror(errno));
+	fs_temp_name(suffix, sizeof(suffix), "old-");
+	if (side_name(e, suffix, old, sizeof(old)) < 0)
+		return error_set(err, BURROW_EUSAGE, "%s: name too long", e->path);
+	if (renameat(e->parent_fd, e->name, e->parent_fd, old) < 0)
+		return error_set(err, BURROW_EFAIL, "%s: cannot move the old env aside: %s",
+		                 e->path, strerror(errno));
+	if (renameat(e->parent_fd, e->staging, e->parent_fd, e->name) < 0) {
+		int r = error_set(err, BURROW_EFAIL, "%s: cannot move the new env in: %s", e->path,
+		                  strerror(errno));
+		renameat(e->parent_fd, old, e->parent_fd, e->name);
+		return r;
+	}
+	e->staging[0] = '\0';
+	fsync(e->parent_fd);
+	fs_remove_tree(e->parent_fd, old);
+	return 0;
+}
+
+void envdir_abort(struct envdir *e)
+{
+	if (e->staging[0]) {
+		fs_remove_tree(e->parent_fd, e->staging);
+		e->staging[0] = '\0';
+	}
+}
+
+void envdir_close(struct envdir *e)
+{
+	envdir_abort(e);
+	if (e->staging_fd >= 0)
+		close(e->staging_fd);
+	if (e->lock_fd >= 0)
+		close(e->lock_fd);
+	if (e->parent_fd >= 0)
+		close(e->parent_fd);
+	free(e->path);
+	free(e->name);
+	memset(e, 0, sizeof(*e));
+	e->parent_fd = e->lock_fd = e->staging_fd = -1;
+}

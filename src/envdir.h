@@ -1,0 +1,51 @@
+/*
+ * envdir: the env directory's life cycle: the lock beside it, the staging
+ * directory beside it, the atomic commit, and the sweep of leftovers.
+ *
+ *   PARENT/NAME                   the live env
+ *   PARENT/.NAME.lock             flock(LOCK_EX) while installing; holds the pid
+ *   PARENT/.NAME.staging-XXXX     the env being built
+ *   PARENT/.NAME.old-XXXX         the previous env, removed after the swap
+ *
+ * Commit is renameat2(RENAME_EXCHANGE) of staging and live (one step: a
+ * crash leaves either the old or the new env), or a plain rename when there
+ * is no live env yet.  On filesystems that refuse the exchange (EINVAL,
+ * ENOSYS: some FUSE and network filesystems) the fallback is two renames,
+ * live -> .NAME.old-XXXX then staging -> live; a crash between them leaves
+ * no live env but the old one intact beside it, and the next burrow run
+ * renames it back before doing anything else.
+ */
+#ifndef BURROW_ENVDIR_H
+#define BURROW_ENVDIR_H
+
+#include "util/strbuf.h"
+
+struct envdir {
+	char *path;       /* as given */
+	char *name;       /* last component */
+	int parent_fd;    /* directory holding the env */
+	int lock_fd;      /* -1 when not locked */
+	char staging[96]; /* name of the staging dir under parent, "" if none */
+	int staging_fd;
+};
+
+/* Opens the parent directory of path (which must exist).  The env itself
+ * need not exist.  Returns 0 or BURROW_EFAIL. */
+int envdir_open(struct envdir *e, const char *path, struct strbuf *err);
+/* Takes the exclusive lock, waiting up to wait_seconds (0: don't wait);
+ * BURROW_ELOCKED names the holder's pid.  Then sweeps leftovers. */
+int envdir_lock(struct envdir *e, int wait_seconds, struct strbuf *err);
+/* 1 when the live env exists (a directory). */
+int envdir_exists(struct envdir *e);
+/* Opens the live env directory; -1 (errno) when absent. */
+int envdir_open_live(struct envdir *e);
+/* Makes a new empty staging directory; e->staging_fd is its fd. */
+int envdir_stage(struct envdir *e, struct strbuf *err);
+/* Swaps staging and live (see above), then removes the old env. */
+int envdir_commit(struct envdir *e, struct strbuf *err);
+/* Removes the staging directory, if any (after a failure). */
+void envdir_abort(struct envdir *e);
+/* Unlocks and closes everything. */
+void envdir_close(struct envdir *e);
+
+#endif

@@ -1,0 +1,94 @@
+/*
+ * fetch: the downloader.  Many transfers at once over libcurl's multi
+ * interface (http, https) and a native reader for file:// URLs; every body is
+ * streamed through SHA-256 and a byte cap, into a temp file or memory.
+ *
+ * Network policy (reliability-notes I8): connect timeout, low-speed abort,
+ * an overall deadline per job, at most 10 redirects followed by us (never
+ * https -> http), retries with exponential backoff and jitter on
+ * 408/429/500/502/503/504 and transient curl errors, Retry-After honoured up
+ * to a cap, TLS always verified, no Content-Encoding ever requested,
+ * credentials from ~/.netrc (libcurl reads $HOME/.netrc; optional) or from
+ * the URL, and every URL redacted before it reaches a message.
+ *
+ * CA certificates: opt->cacert when set, else libcurl's built-in default
+ * (Debian: /etc/ssl/certs/ca-certificates.crt).  The core reads no
+ * environment variables itself; main.c may map SSL_CERT_FILE or
+ * BURROW_CACERT to cacert.
+ */
+#ifndef BURROW_FETCH_H
+#define BURROW_FETCH_H
+
+#include "util/strbuf.h"
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct fetch_options {
+	long connect_timeout; /* s, default 30 */
+	long low_speed_time;  /* s below low_speed_limit bytes/s -> abort; default 30 */
+	long low_speed_limit; /* bytes/s, default 1024 */
+	long deadline;        /* s, whole transfer including retries; default 900 */
+	int retries;          /* extra attempts after the first, default 4 */
+	long max_retry_after; /* cap on honoured Retry-After seconds, default 60 */
+	long backoff_ms;      /* first retry delay, doubled per attempt (+ up to 50%
+	                         jitter, at most 30 s); default 500 */
+	int jobs;             /* transfers at once, default 16 */
+	const char *cacert;   /* CA bundle file, or NULL for libcurl's default */
+	int offline;          /* refuse http(s) URLs with BURROW_EFETCH "offline" */
+};
+
+/* Fills *o with the defaults above. */
+void fetch_options_init(struct fetch_options *o);
+
+struct fetch_job {
+	/* in */
+	const char *url;           /* http://, https:// or file:// */
+	const char *accept;        /* Accept header, or NULL */
+	uint64_t max_bytes;        /* cap on body bytes, required (> 0) */
+	const char *expect_sha256; /* hex (any case) or NULL for no check */
+	int dest_dirfd;            /* >= 0: body goes to a new temp file (O_EXCL, 0600,
+	                              fsynced) in this dir; -1: body goes to `body` */
+	/* out */
+	char tmpname[64];    /* temp file name under dest_dirfd; set only on success,
+	                        the caller renames or unlinks it; "" otherwise */
+	struct strbuf body;  /* the body when dest_dirfd < 0 */
+	char sha256[65];     /* lower-case hex of the bytes received */
+	uint64_t size;       /* bytes received */
+	long http_status;    /* last HTTP status (0 for file:// or no answer) */
+	char *content_type;  /* malloc'd or NULL */
+	char *effective_url; /* malloc'd final URL after redirects, or NULL */
+	int status;          /* BURROW_OK or a BURROW_E* code */
+	struct strbuf err;   /* message when status != 0 */
+};
+
+/* Zeroes *j, sets dest_dirfd = -1 and initialises the strbufs. */
+void fetch_job_init(struct fetch_job *j);
+/* Frees what fetch_run put in *j (not the temp file, not the in fields). */
+void fetch_job_release(struct fetch_job *j);
+
+/* Runs all jobs, up to opt->jobs at once (opt NULL: defaults).  Each job gets
+ * its own status and err.  Returns 0 when all succeeded, else the status of
+ * the first failed job in array order.  A hash mismatch is BURROW_EINTEGRITY
+ * ("sha256 mismatch for URL (expected X, got Y)"), every other failure
+ * BURROW_EFETCH ("404 not found: URL", "stalled: URL", "body larger than N
+ * bytes: URL", ...).  On failure the job's temp file is already unlinked.
+ * When SIGINT/SIGTERM arrive (signals_pending()), every transfer stops, every
+ * temp file this call created is unlinked (successful ones too), unfinished
+ * jobs get BURROW_EINT/ETERM and that code is returned. */
+int fetch_run(const struct fetch_options *opt, struct fetch_job *jobs, size_t n);
+
+/* Copies url into out (reset first) with any user:password@ removed, for
+ * messages.  The result is not escaped: add it with strbuf_add_escaped. */
+void fetch_redact_url(const char *url, struct strbuf *out);
+
+/* Decodes a file:// URL (file:///p or file://localhost/p; '?' and '#' end
+ * the path) into a local path in out (reset first), percent-decoded.  -1 when
+ * url is not such a URL, or decodes to a NUL byte or a relative path. */
+int fetch_file_url_path(const char *url, struct strbuf *out);
+
+/* Appends "file://" and the absolute path, percent-encoding every byte
+ * outside [A-Za-z0-9/._~-].  -1 when path is not absolute or out is full. */
+int fetch_path_to_file_url(const char *path, struct strbuf *out);
+
+#endif

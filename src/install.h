@@ -1,0 +1,44 @@
+/*
+ * install: the install transaction shared by create, install and fetch:
+ * plan (resolve pins to artifacts), fetch into the cache, unpack once into
+ * cache trees, stage a complete new env beside the live one, and commit it
+ * in one atomic swap.  A failure at any point leaves the live env as it
+ * was and nothing new outside the cache.
+ */
+#ifndef BURROW_INSTALL_H
+#define BURROW_INSTALL_H
+
+#include "fetch.h"
+#include "manifest.h"
+#include "util/strbuf.h"
+
+#include <stddef.h>
+
+#define BURROW_VERSION "0.1.0"
+
+/* Progress events for the command to print (the core never prints). */
+struct install_progress {
+	void (*event)(void *arg, const char *phase, const char *msg);
+	void *arg;
+};
+
+struct install_options {
+	const char *env_path;     /* NULL for fetch-only */
+	const struct manifest *m; /* NULL: an empty env (create without manifest) */
+	const char *cache_dir;    /* resolved cache directory */
+	struct fetch_options fetch;
+	int wait_seconds; /* for the env lock */
+	int create;       /* refuse an existing env */
+	int fetch_only;   /* burrow fetch: fill the cache, no env */
+	struct install_progress progress;
+};
+
+struct install_result {
+	int noop;
+	size_t bundles, files, fetched, unpacked;
+	size_t added, removed, changed;
+};
+
+int install_run(const struct install_options *o, struct install_result *res, struct strbuf *err);
+
+#endif

@@ -1,0 +1,444 @@
+/*
+ * launch: the clean exec of `burrow run` (see launch.h).
+ *
+ * The environment is built from empty, in this order (DESIGN.md):
+ *  1. from the caller, only the allowlist below, the manifest's [run].pass
+ *     and --keep;
+ *  2. PATH = ENV/bin : [run].path (default Docker's PATH);
+ *  3. Python envs: VIRTUAL_ENV=ENV, PYTHONNOUSERSITE=1 (PYTHONSAFEPATH=1
+ *     with [run].safe_path); LD_LIBRARY_PATH=ENV/lib only with
+ *     [run].library_path;
+ *  4. the manifest's [run].env, then --env.
+ * Loader variables (LD_*) can never come from the caller, not even through
+ * --keep or [run].pass: the app's libraries come from the env or the
+ * system, never from the shell that started it.
+ */
+#include "launch.h"
+
+#include "util/error.h"
+#include "util/fs.h"
+#include "util/signals.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+extern char **environ;
+
+static const char *const allowlist[] = {
+    "HOME", "USER", "LOGNAME", "LANG", "LANGUAGE", "TERM", "TZ", "TMPDIR", "HOSTNAME", "NO_COLOR",
+};
+
+int strvec_push(struct strvec *sv, const char *s)
+{
+	if (sv->len + 2 > sv->alloc) {
+		size_t n = sv->alloc ? sv->alloc * 2 : 32;
+		char **p = realloc(sv->v, n * sizeof(*p));
+		if (!p)
+			return -1;
+		sv->v = p;
+		sv->alloc = n;
+	}
+	if (!(sv->v[sv->len] = strdup(s)))
+		return -1;
+	sv->v[++sv->len] = NULL;
+	return 0;
+}
+
+int strvec_pushf(struct strvec *sv, const char *fmt, ...)
+{
+	struct strbuf sb = STRBUF_INIT;
+	va_list ap;
+	int r;
+
+	va_start(ap, fmt);
+	r = strbuf_vaddf(&sb, fmt, ap);
+	va_end(ap);
+	if (r == 0)
+		r = strvec_push(sv, sb.buf);
+	strbuf_release(&sb);
+	return r;
+}
+
+void strvec_release(struct strvec *sv)
+{
+	size_t i;
+
+	for (i = 0; i < sv->len; i++)
+		free(sv->v[i]);
+	free(sv->v);
+	memset(sv, 0, sizeof(*sv));
+}
+
+/* Facts values are escaped: "\\" and "\n" only. */
+static void add_escaped_value(struct strbuf *out, const char *s)
+{
+	for (; *s; s++) {
+		if (*s == '\\')
+			strbuf_addstr(out, "\\\\");
+		else if (*s == '\n')
+			strbuf_addstr(out, "\\n");
+		else
+			strbuf_addch(out, *s);
+	}
+}
+
+int launch_facts_write(const struct manifest *m, int python, struct strbuf *out)
+{
+	size_t i;
+
+	strbuf_addstr(out, "burrow-run 1\n");
+	strbuf_addf(out, "python %d\nlibrary_path %d\nsafe_path %d\n", python ? 1 : 0,
+	            m->library_path ? 1 : 0, m->safe_path ? 1 : 0);
+	if (m->run_path) {
+		for (i = 0; i < m->nrun_path; i++)
+			strbuf_addf(out, "path %s\n", m->run_path[i]);
+	} else {
+		strbuf_addstr(out, "path-default\n");
+	}
+	for (i = 0; i < m->nrun_pass; i++)
+		strbuf_addf(out, "pass %s\n", m->run_pass[i]);
+	for (i = 0; i < m->nrun_env; i++) {
+		strbuf_addf(out, "env %s=", m->run_env[i].key);
+		add_escaped_value(out, m->run_env[i].value);
+		strbuf_addch(out, '\n');
+	}
+	return 0;
+}
+
+static int push_raw(char ***v, size_t *n, const char *s, size_t len, int unescape)
+{
+	char **p = realloc(*v, (*n + 2) * sizeof(char *));
+	char *d;
+	size_t i, o = 0;
+
+	if (!p)
+		return -1;
+	*v = p;
+	d = malloc(len + 1);
+	if (!d)
+		return -1;
+	for (i = 0; i < len; i++) {
+		if (unescape && s[i] == '\\' && i + 1 < len) {
+			i++;
+			d[o++] = s[i] == 'n' ? '\n' : s[i];
+		} else {
+			d[o++] = s[i];
+		}
+	}
+	d[o] = '\0';
+	p[(*n)++] = d;
+	p[*n] = NULL;
+	return 0;
+}
+
+void launch_facts_release(struct launch_facts *f)
+{
+	size_t i;
+
+	for (i = 0; i < f->npass; i++)
+		free(f->pass[i]);
+	free(f->pass);
+	for (i = 0; i < f->nenv; i++)
+		free(f->env[i]);
+	free(f->env);
+	strbuf_release(&f->path);
+	memset(f, 0, sizeof(*f));
+}
+
+int launch_facts_parse(const char *data, size_t len, struct launch_facts *f, struct strbuf *err)
+{
+	const char *p = data, *end = data + len;
+	int line = 0, have_path = 0;
+
+	memset(f, 0, sizeof(*f));
+	strbuf_init(&f->path, 1 << 20);
+	while (p < end) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		size_t n = nl ? (size_t)(nl - p) : (size_t)(end - p);
+		const char *sp = memchr(p, ' ', n);
+		size_t klen = sp ? (size_t)(sp - p) : n;
+		const char *val = sp ? sp + 1 : p + n;
+		size_t vlen = (size_t)(p + n - val);
+		int r = 0;
+
+		line++;
+		if (line == 1) {
+			if (n != 12 || memcmp(p, "burrow-run 1", 12) != 0)
+				return error_set(err, BURROW_EFAIL,
+				                 "1: not a burrow run file (or a newer one)");
+		} else if (klen == 6 && !memcmp(p, "python", 6)) {
+			f->python = vlen == 1 && val[0] == '1';
+		} else if (klen == 12 && !memcmp(p, "library_path", 12)) {
+			f->library_path = vlen == 1 && val[0] == '1';
+		} else if (klen == 9 && !memcmp(p, "safe_path", 9)) {
+			f->safe_path = vlen == 1 && val[0] == '1';
+		} else if (klen == 4 && !memcmp(p, "path", 4)) {
+			if (have_path)
+				r = strbuf_addch(&f->path, ':');
+			r |= strbuf_add(&f->path, val, vlen);
+			have_path = 1;
+		} else if (klen == 12 && !memcmp(p, "path-default", 12)) {
+			r = strbuf_addstr(&f->path, LAUNCH_DEFAULT_PATH);
+			have_path = 1;
+		} else if (klen == 4 && !memcmp(p, "pass", 4)) {
+			r = push_raw(&f->pass, &f->npass, val, vlen, 0);
+		} else if (klen == 3 && !memcmp(p, "env", 3)) {
+			if (!memchr(val, '=', vlen))
+				return error_set(err, BURROW_EFAIL, "%d: env without '='", line);
+			r = push_raw(&f->env, &f->nenv, val, vlen, 1);
+		} else if (n) {
+			return error_set(err, BURROW_EFAIL, "%d: unknown line", line);
+		}
+		if (r < 0)
+			return error_set(err, BURROW_EFAIL, "out of memory");
+		p += n + (nl ? 1 : 0);
+	}
+	if (line == 0)
+		return error_set(err, BURROW_EFAIL, "1: empty run file");
+	return 0;
+}
+
+const char *launch_getenv(char *const *envp, const char *name)
+{
+	size_t n = strlen(name);
+
+	for (; envp && *envp; envp++)
+		if (!strncmp(*envp, name, n) && (*envp)[n] == '=')
+			return *envp + n + 1;
+	return NULL;
+}
+
+/* Replaces or appends "K=V" in out. */
+static int set_var(struct strvec *out, const char *kv)
+{
+	size_t klen = (size_t)(strchr(kv, '=') - kv), i;
+
+	for (i = 0; i < out->len; i++)
+		if (!strncmp(out->v[i], kv, klen) && out->v[i][klen] == '=') {
+			char *d = strdup(kv);
+			if (!d)
+				return -1;
+			free(out->v[i]);
+			out->v[i] = d;
+			return 0;
+		}
+	return strvec_push(out, kv);
+}
+
+static int name_in(const char *kv, size_t klen, char *const *names, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (strlen(names[i]) == klen && !strncmp(kv, names[i], klen))
+			return 1;
+	return 0;
+}
+
+static int loader_var(const char *name)
+{
+	return !strncmp(name, "LD_", 3);
+}
+
+int launch_build_env(const struct launch_facts *f, const char *root, char *const *caller,
+                     char *const *keep, size_t nkeep, char *const *set, size_t nset,
+                     struct strvec *out, struct strbuf *err)
+{
+	size_t i, j;
+
+	for (i = 0; i < nkeep; i++)
+		if (loader_var(keep[i]))
+			return error_set(err, BURROW_EUSAGE,
+			                 "--keep %s: loader variables never pass into an env "
+			                 "(use [run].library_path or --env)",
+			                 keep[i]);
+	for (i = 0; i < nset; i++)
+		if (!strchr(set[i], '=') || set[i][0] == '=')
+			return error_set(err, BURROW_EUSAGE, "--env %s: expected NAME=VALUE",
+			                 set[i]);
+	for (; caller && *caller; caller++) {
+		const char *kv = *caller, *eq = strchr(kv, '=');
+		size_t klen;
+		int ok = 0;
+
+		if (!eq)
+			continue;
+		klen = (size_t)(eq - kv);
+		for (j = 0; j < sizeof(allowlist) / sizeof(allowlist[0]) && !ok; j++)
+			ok = strlen(allowlist[j]) == klen && !strncmp(kv, allowlist[j], klen);
+		if (!ok && klen > 3 && !strncmp(kv, "LC_", 3))
+			ok = 1;
+		if (!ok && name_in(kv, klen, f->pass, f->npass) && strncmp(kv, "LD_", 3))
+			ok = 1;
+		if (!ok && name_in(kv, klen, keep, nkeep))
+			ok = 1;
+		if (ok && set_var(out, kv) < 0)
+			return error_set(err, BURROW_EFAIL, "out of memory");
+	}
+	if (strvec_pushf(out, "PATH=%s/bin%s%s", root, f->path.len ? ":" : "", f->path.buf) < 0)
+		return error_set(err, BURROW_EFAIL, "out of memory");
+	/* PATH came from us: drop a caller PATH kept by --keep. */
+	for (i = 0; i + 1 < out->len; i++)
+		if (!strncmp(out->v[i], "PATH=", 5)) {
+			free(out->v[i]);
+			memmove(&out->v[i], &out->v[i + 1], (out->len - i) * sizeof(char *));
+			out->len--;
+			break;
+		}
+	if (f->python) {
+		if (strvec_pushf(out, "VIRTUAL_ENV=%s", root) < 0 ||
+		    set_var(out, "PYTHONNOUSERSITE=1") < 0)
+			return error_set(err, BURROW_EFAIL, "out of memory");
+		if (f->safe_path && set_var(out, "PYTHONSAFEPATH=1") < 0)
+			return error_set(err, BURROW_EFAIL, "out of memory");
+	}
+	if (f->library_path && strvec_pushf(out, "LD_LIBRARY_PATH=%s/lib", root) < 0)
+		return error_set(err, BURROW_EFAIL, "out of memory");
+	for (i = 0; i < f->nenv; i++)
+		if (set_var(out, f->env[i]) < 0)
+			return error_set(err, BURROW_EFAIL, "out of memory");
+	for (i = 0; i < nset; i++)
+		if (set_var(out, set[i]) < 0)
+			return error_set(err, BURROW_EFAIL, "out of memory");
+	return 0;
+}
+
+/* 0 executable regular file; BURROW_ENOTEXEC exists but cannot be run;
+ * BURROW_ENOTFOUND absent. */
+static int probe(const char *path)
+{
+	struct stat st;
+
+	if (stat(path, &st) < 0)
+		return BURROW_ENOTFOUND;
+	if (!S_ISREG(st.st_mode) || access(path, X_OK) < 0)
+		return BURROW_ENOTEXEC;
+	return 0;
+}
+
+int launch_find(const char *cmd, const char *path, struct strbuf *out, struct strbuf *err)
+{
+	const char *p = path;
+	int seen_noexec = 0;
+
+	strbuf_reset(out);
+	if (!*cmd)
+		return error_set(err, BURROW_ENOTFOUND, "empty command");
+	if (strchr(cmd, '/')) {
+		int r = probe(cmd);
+		strbuf_addstr(out, cmd);
+		if (r == BURROW_ENOTFOUND)
+			return error_set(err, r, "%s: no such file", cmd);
+		if (r)
+			return error_set(err, r, "%s: not executable", cmd);
+		return 0;
+	}
+	while (*p) {
+		const char *colon = strchr(p, ':');
+		size_t n = colon ? (size_t)(colon - p) : strlen(p);
+		int r;
+
+		strbuf_reset(out);
+		if (n == 0)
+			strbuf_addstr(out, cmd); /* empty entry: cwd, as execvp does */
+		else
+			strbuf_addf(out, "%.*s/%s", (int)n, p, cmd);
+		r = probe(out->buf);
+		if (r == 0)
+			return 0;
+		if (r == BURROW_ENOTEXEC)
+			seen_noexec = 1;
+		p += n + (colon ? 1 : 0);
+		if (!colon)
+			break;
+	}
+	if (seen_noexec)
+		return error_set(err, BURROW_ENOTEXEC,
+		                 "%s: found on the env's PATH but not executable", cmd);
+	return error_set(err, BURROW_ENOTFOUND, "%s: command not found on the env's PATH (%s)", cmd,
+	                 path);
+}
+
+static int load(const char *env_path, char *root, struct launch_facts *f, struct strbuf *err)
+{
+	struct strbuf data = STRBUF_INIT;
+	int r;
+
+	if (!realpath(env_path, root))
+		return error_set(err, BURROW_EFAIL, "%s: %s", env_path, strerror(errno));
+	{
+		int dfd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (dfd < 0)
+			return error_set(err, BURROW_EFAIL, "%s: %s", env_path, strerror(errno));
+		r = fs_read_file(dfd, ".burrow/run", 1 << 20, &data);
+		close(dfd);
+		if (r < 0) {
+			r = error_set(err, BURROW_EFAIL, "%s: not a burrow env (.burrow/run: %s)",
+			              env_path, strerror(errno));
+			strbuf_release(&data);
+			return r;
+		}
+	}
+	r = launch_facts_parse(data.buf, data.len, f, err);
+	strbuf_release(&data);
+	if (r)
+		return error_prefix(err, r, "%s/.burrow/run", env_path);
+	return 0;
+}
+
+int launch_env_for(const char *env_path, char *const *keep, size_t nkeep, char *const *set,
+                   size_t nset, struct strvec *out, struct strbuf *err)
+{
+	struct launch_facts f;
+	char root[PATH_MAX];
+	int r;
+
+	if ((r = load(env_path, root, &f, err)))
+		return r;
+	r = launch_build_env(&f, root, environ, keep, nkeep, set, nset, out, err);
+	launch_facts_release(&f);
+	return r;
+}
+
+int launch_run(const char *env_path, char *const *keep, size_t nkeep, char *const *set, size_t nset,
+               char *const *argv, struct strbuf *err)
+{
+	struct strvec envp = {0}, args = {0};
+	struct strbuf prog = STRBUF_INIT;
+	const char *path;
+	size_t i;
+	int r;
+
+	if ((r = launch_env_for(env_path, keep, nkeep, set, nset, &envp, err)))
+		return r;
+	path = launch_getenv(envp.v, "PATH");
+	if ((r = launch_find(argv[0], path ? path : "", &prog, err)))
+		goto out;
+	/* argv[0] is the program's path: CPython finds its env (pyvenv.cfg)
+	 * from an argv[0] inside ENV/bin. */
+	if (strvec_push(&args, prog.buf) < 0) {
+		r = error_set(err, BURROW_EFAIL, "out of memory");
+		goto out;
+	}
+	for (i = 1; argv[i]; i++)
+		if (strvec_push(&args, argv[i]) < 0) {
+			r = error_set(err, BURROW_EFAIL, "out of memory");
+			goto out;
+		}
+	signals_reset();
+	execve(prog.buf, args.v, envp.v);
+	r = error_set(err, errno == ENOENT ? BURROW_ENOTFOUND : BURROW_ENOTEXEC, "%s: %s", prog.buf,
+	              strerror(errno));
+out:
+	strvec_release(&envp);
+	strvec_release(&args);
+	strbuf_release(&prog);
+	return r;
+}

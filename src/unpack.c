@@ -1,0 +1,649 @@
+/*
+ * unpack: extracts a tar archive into an empty directory, safely.
+ *
+ * libarchive only parses here (tar formats, gzip/xz/zstd filters, never
+ * "_all"); archive_write_disk is not used because it creates escaping
+ * symlinks, devices and FIFOs, keeps duplicates and has no limits
+ * (reliability-notes 1.3, 5).  We create every entry ourselves relative to
+ * the destination fd: parents component by component with O_NOFOLLOW and
+ * O_DIRECTORY, leaves with O_EXCL, so nothing can be written through a
+ * symlink or outside the destination.  A table of every name made so far
+ * (keyed by path_policy_key) catches duplicates, case aliases and entries
+ * below a symlink or a file before the filesystem is touched.
+ */
+#include "unpack.h"
+
+#include "pathpolicy.h"
+#include "util/error.h"
+#include "util/fs.h"
+#include "util/sha256.h"
+#include "util/signals.h"
+
+#include <archive.h>
+#include <archive_entry.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <locale.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define RATIO_FLOOR ((uint64_t)1 << 20)
+
+/* libarchive converts names between UTF-8 (pax headers) and the charset of
+ * the current locale, and warns when it cannot.  Pinning this thread to a
+ * UTF-8 LC_CTYPE while it works makes names pass through as raw bytes
+ * whatever the caller's locale (the policy then demands valid UTF-8).
+ * Returns the locale to give to utf8_locale_end (NULL when C.UTF-8 is
+ * missing: the caller's locale stays). */
+static locale_t utf8_locale_begin(locale_t *old)
+{
+	locale_t l = newlocale(LC_CTYPE_MASK, "C.UTF-8", (locale_t)0);
+
+	if (l)
+		*old = uselocale(l);
+	return l;
+}
+
+static void utf8_locale_end(locale_t l, locale_t old)
+{
+	if (l) {
+		uselocale(old);
+		freelocale(l);
+	}
+}
+
+void unpack_limits_default(struct unpack_limits *l)
+{
+	l->max_total_bytes = (uint64_t)4 << 30;
+	l->max_entries = 200000;
+	l->max_ratio = 200;
+	l->max_entry_bytes = (uint64_t)2 << 30;
+}
+
+/* One name made so far, in an open-addressing table keyed by the folded
+ * path. */
+struct seen_slot {
+	char *key;
+	char *path;
+	enum tree_type type;
+	int implicit; /* a parent directory made for a later entry */
+};
+
+struct unpacker {
+	struct archive *a;
+	int dest;
+	const struct unpack_limits *lim;
+	const char *label;
+	struct tree_list *out;
+	struct strbuf *err;
+	struct seen_slot *slots;
+	size_t cap, used;
+	uint64_t total, entries;
+	struct strbuf key, pkey, parent; /* entry key, parent-walk key, cached parent */
+	int parent_fd;                   /* fd of the directory named by parent, or -1 */
+};
+
+static uint64_t hash_key(const char *s)
+{
+	uint64_t h = 1469598103934665603ull;
+	while (*s) {
+		h ^= (unsigned char)*s++;
+		h *= 1099511628211ull;
+	}
+	return h;
+}
+
+static struct seen_slot *seen_find(struct unpacker *u, const char *key)
+{
+	size_t i;
+
+	if (!u->cap)
+		return NULL;
+	for (i = hash_key(key) & (u->cap - 1); u->slots[i].key; i = (i + 1) & (u->cap - 1))
+		if (strcmp(u->slots[i].key, key) == 0)
+			return &u->slots[i];
+	return NULL;
+}
+
+static int seen_add(struct unpacker *u, const char *key, const char *path, enum tree_type type,
+                    int implicit)
+{
+	struct seen_slot *s;
+	size_t i;
+
+	if ((u->used + 1) * 2 > u->cap) {
+		size_t ncap = u->cap ? u->cap * 2 : 1024, j;
+		struct seen_slot *n = calloc(ncap, sizeof(*n));
+		if (!n)
+			return -1;
+		for (j = 0; j < u->cap; j++) {
+			if (!u->slots[j].key)
+				continue;
+			for (i = hash_key(u->slots[j].key) & (ncap - 1); n[i].key;
+			     i = (i + 1) & (ncap - 1))
+				;
+			n[i] = u->slots[j];
+		}
+		free(u->slots);
+		u->slots = n;
+		u->cap = ncap;
+	}
+	for (i = hash_key(key) & (u->cap - 1); u->slots[i].key; i = (i + 1) & (u->cap - 1))
+		;
+	s = &u->slots[i];
+	s->key = strdup(key);
+	s->path = strdup(path);
+	if (!s->key || !s->path) {
+		free(s->key);
+		free(s->path);
+		s->key = s->path = NULL;
+		return -1;
+	}
+	s->type = type;
+	s->implicit = implicit;
+	u->used++;
+	return 0;
+}
+
+/* Sets the message `LABEL: entry "NAME": REASON` and returns code. */
+__attribute__((format(printf, 5, 6))) static int
+fail(struct unpacker *u, int code, const char *name, size_t len, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!u->err)
+		return code;
+	strbuf_reset(u->err);
+	strbuf_add_escaped(u->err, u->label, strlen(u->label));
+	if (name) {
+		strbuf_addstr(u->err, ": entry \"");
+		strbuf_add_escaped(u->err, name, len > 512 ? 512 : len);
+		strbuf_addstr(u->err, len > 512 ? "...\": " : "\": ");
+	} else {
+		strbuf_addstr(u->err, ": ");
+	}
+	va_start(ap, fmt);
+	strbuf_vaddf(u->err, fmt, ap);
+	va_end(ap);
+	return code;
+}
+
+static int fail_errno(struct unpacker *u, const char *name, size_t len, const char *what)
+{
+	int e = errno;
+	return fail(u, BURROW_EFAIL, name, len, "%s: %s", what, strerror(e));
+}
+
+/* libarchive's own words, which may carry a stale errno: used only after
+ * ours. */
+static int fail_archive(struct unpacker *u, const char *name, size_t len, const char *what)
+{
+	const char *s = archive_error_string(u->a);
+	int r = fail(u, BURROW_EINTEGRITY, name, len, "%s", what);
+	if (s && u->err) {
+		strbuf_addstr(u->err, " (");
+		strbuf_add_escaped(u->err, s, strlen(s) > 200 ? 200 : strlen(s));
+		strbuf_addstr(u->err, ")");
+	}
+	return r;
+}
+
+static int count_entry(struct unpacker *u, const char *name, size_t len)
+{
+	if (++u->entries > u->lim->max_entries)
+		return fail(u, BURROW_EINTEGRITY, name, len, "more than %llu entries",
+		            (unsigned long long)u->lim->max_entries);
+	return 0;
+}
+
+static int out_add(struct unpacker *u, const char *path, enum tree_type type, mode_t mode,
+                   uint64_t size, const char *sha256, const char *target)
+{
+	if (u->out && !tree_list_add(u->out, path, type, mode, size, sha256, target))
+		return fail(u, BURROW_EFAIL, path, strlen(path), "out of memory");
+	return 0;
+}
+
+static int opendir_at(int dirfd, const char *name)
+{
+	return openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+}
+
+/* Makes the directory leaf beneath pfd (mode 0755 whatever the umask) and
+ * returns an fd for it, or -1 with the message set. */
+static int make_dir(struct unpacker *u, int pfd, const char *leaf, const char *path, int *code)
+{
+	int fd;
+
+	if (mkdirat(pfd, leaf, 0700) < 0) {
+		if (errno == EEXIST)
+			*code = fail(u, BURROW_EINTEGRITY, path, strlen(path),
+			             "already exists on disk but not in the archive");
+		else
+			*code = fail_errno(u, path, strlen(path), "cannot create directory");
+		return -1;
+	}
+	fd = opendir_at(pfd, leaf);
+	if (fd < 0) {
+		*code = fail_errno(u, path, strlen(path), "cannot open directory");
+		return -1;
+	}
+	if (fchmod(fd, 0755) < 0) {
+		*code = fail_errno(u, path, strlen(path), "cannot set mode");
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/* Returns an fd for the directory holding path (its first plen bytes),
+ * making missing parents.  The fd belongs to u (do not close).  -1 with
+ * the message set and *code filled on failure. */
+static int open_parent(struct unpacker *u, const char *path, size_t plen, int *code)
+{
+	struct strbuf prefix = STRBUF_INIT;
+	int fd = u->dest;
+	size_t i, start = 0;
+
+	if (plen == 0)
+		return u->dest;
+	if (u->parent_fd >= 0 && u->parent.len == plen && memcmp(u->parent.buf, path, plen) == 0)
+		return u->parent_fd;
+	if (u->parent_fd >= 0)
+		close(u->parent_fd);
+	u->parent_fd = -1;
+	strbuf_reset(&u->parent);
+
+	for (i = 0; i <= plen; i++) {
+		struct seen_slot *s;
+		char comp[PATH_POLICY_MAX_COMPONENT + 1];
+		int nfd;
+
+		if (i < plen && path[i] != '/')
+			continue;
+		memcpy(comp, path + start, i - start);
+		comp[i - start] = '\0';
+		strbuf_reset(&prefix);
+		if (strbuf_add(&prefix, path, i) < 0 || path_policy_key(path, i, &u->pkey) < 0) {
+			*code = fail(u, BURROW_EFAIL, path, strlen(path), "out of memory");
+			goto fail;
+		}
+		s = seen_find(u, u->pkey.buf);
+		if (s) {
+			if (s->type != TREE_DIR) {
+				*code = fail(u, BURROW_EINTEGRITY, path, strlen(path),
+				             "parent \"%s\" is a %s, not a directory", s->path,
+				             s->type == TREE_SYMLINK ? "symlink" : "file");
+				goto fail;
+			}
+			if (strcmp(s->path, prefix.buf) != 0) {
+				*code = fail(u, BURROW_EINTEGRITY, path, strlen(path),
+				             "duplicate of \"%s\" after case folding", s->path);
+				goto fail;
+			}
+			nfd = opendir_at(fd, comp);
+			if (nfd < 0) {
+				if (errno == ELOOP || errno == ENOTDIR)
+					*code = fail(u, BURROW_EINTEGRITY, path, strlen(path),
+					             "refusing to write through a symlink");
+				else
+					*code = fail_errno(u, path, strlen(path),
+					                   "cannot open directory");
+				goto fail;
+			}
+		} else {
+			if ((*code = count_entry(u, path, strlen(path))))
+				goto fail;
+			nfd = make_dir(u, fd, comp, prefix.buf, code);
+			if (nfd < 0)
+				goto fail;
+			if (seen_add(u, u->pkey.buf, prefix.buf, TREE_DIR, 1) < 0) {
+				close(nfd);
+				*code = fail(u, BURROW_EFAIL, path, strlen(path), "out of memory");
+				goto fail;
+			}
+			if ((*code = out_add(u, prefix.buf, TREE_DIR, 0755, 0, NULL, NULL))) {
+				close(nfd);
+				goto fail;
+			}
+		}
+		if (fd != u->dest)
+			close(fd);
+		fd = nfd;
+		start = i + 1;
+	}
+	strbuf_release(&prefix);
+	if (strbuf_add(&u->parent, path, plen) < 0) {
+		close(fd);
+		*code = fail(u, BURROW_EFAIL, path, strlen(path), "out of memory");
+		return -1;
+	}
+	u->parent_fd = fd;
+	return fd;
+fail:
+	if (fd != u->dest)
+		close(fd);
+	strbuf_release(&prefix);
+	return -1;
+}
+
+static int write_file(struct unpacker *u, struct archive_entry *e, int pfd, const char *leaf,
+                      const char *path)
+{
+	size_t plen = strlen(path);
+	int64_t hsize = archive_entry_size(e);
+	mode_t mode = (archive_entry_perm(e) & 0111) ? 0755 : 0644;
+	uint64_t written = 0;
+	unsigned char digest[SHA256_LEN];
+	char hex[SHA256_HEX_LEN + 1];
+	struct sha256 h;
+	int fd, r;
+
+	if (hsize < 0)
+		return fail(u, BURROW_EINTEGRITY, path, plen, "entry has no size");
+	if ((uint64_t)hsize > u->lim->max_entry_bytes)
+		return fail(u, BURROW_EINTEGRITY, path, plen,
+		            "entry size %lld exceeds the per-entry limit of %llu bytes",
+		            (long long)hsize, (unsigned long long)u->lim->max_entry_bytes);
+	if ((uint64_t)hsize > u->lim->max_total_bytes - u->total)
+		return fail(u, BURROW_EINTEGRITY, path, plen,
+		            "total unpacked size exceeds %llu bytes",
+		            (unsigned long long)u->lim->max_total_bytes);
+	fd = openat(pfd, leaf, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (fd < 0) {
+		if (errno == EEXIST)
+			return fail(u, BURROW_EINTEGRITY, path, plen,
+			            "already exists on disk but not in the archive");
+		return fail_errno(u, path, plen, "cannot create file");
+	}
+	if (sha256_begin(&h) < 0) {
+		close(fd);
+		return fail(u, BURROW_EFAIL, path, plen, "cannot start sha256");
+	}
+	for (;;) {
+		const void *buf;
+		size_t size;
+		la_int64_t offset;
+		int64_t compressed;
+
+		if ((r = signals_pending()))
+			goto out;
+		r = archive_read_data_block(u->a, &buf, &size, &offset);
+		if (r == ARCHIVE_EOF)
+			break;
+		if (r != ARCHIVE_OK) {
+			r = fail_archive(u, path, plen, "corrupt or truncated data");
+			goto out;
+		}
+		if (offset < 0 || (uint64_t)offset != written) {
+			r = fail(u, BURROW_EINTEGRITY, path, plen,
+			         "sparse entries are not supported");
+			goto out;
+		}
+		if (size > (uint64_t)hsize - written) {
+			r = fail(u, BURROW_EINTEGRITY, path, plen,
+			         "more data than the header size %lld", (long long)hsize);
+			goto out;
+		}
+		if (size > u->lim->max_total_bytes - u->total) {
+			r = fail(u, BURROW_EINTEGRITY, path, plen,
+			         "total unpacked size exceeds %llu bytes",
+			         (unsigned long long)u->lim->max_total_bytes);
+			goto out;
+		}
+		if (size && fs_write_all(fd, buf, size) < 0) {
+			r = fail_errno(u, path, plen, "cannot write");
+			goto out;
+		}
+		sha256_update(&h, buf, size);
+		written += size;
+		u->total += size;
+		compressed = archive_filter_bytes(u->a, -1);
+		if (u->total > RATIO_FLOOR && compressed > 0 &&
+		    u->total / (uint64_t)compressed > u->lim->max_ratio) {
+			r = fail(u, BURROW_EINTEGRITY, path, plen,
+			         "compression ratio exceeds %llu (%llu bytes from %lld)",
+			         (unsigned long long)u->lim->max_ratio,
+			         (unsigned long long)u->total, (long long)compressed);
+			goto out;
+		}
+	}
+	if (written != (uint64_t)hsize) {
+		r = fail(u, BURROW_EINTEGRITY, path, plen, "%llu bytes of data, header says %lld",
+		         (unsigned long long)written, (long long)hsize);
+		goto out;
+	}
+	if (fchmod(fd, mode) < 0) {
+		r = fail_errno(u, path, plen, "cannot set mode");
+		goto out;
+	}
+	r = close(fd);
+	fd = -1;
+	if (r < 0) {
+		r = fail_errno(u, path, plen, "cannot write");
+		goto out;
+	}
+	sha256_end(&h, digest);
+	sha256_to_hex(digest, hex);
+	return out_add(u, path, TREE_FILE, mode, written, hex, NULL);
+out:
+	sha256_abort(&h);
+	if (fd >= 0)
+		close(fd);
+	if (r == BURROW_EINT || r == BURROW_ETERM)
+		fail(u, r, path, plen, "interrupted");
+	return r;
+}
+
+static const char *type_name(mode_t ft)
+{
+	switch (ft) {
+	case AE_IFCHR:
+		return "character device";
+	case AE_IFBLK:
+		return "block device";
+	case AE_IFIFO:
+		return "FIFO";
+	case AE_IFSOCK:
+		return "socket";
+	default:
+		return "unknown type";
+	}
+}
+
+static int unpack_entry(struct unpacker *u, struct archive_entry *e)
+{
+	const char *name = archive_entry_pathname(e), *leaf;
+	mode_t ft = archive_entry_filetype(e);
+	enum tree_type type;
+	struct strbuf path = STRBUF_INIT;
+	struct seen_slot *s;
+	size_t len, slash;
+	int pfd, r = 0, code = 0;
+
+	if (!name)
+		return fail(u, BURROW_EINTEGRITY, NULL, 0, "entry %llu: name cannot be read",
+		            (unsigned long long)u->entries + 1);
+	len = strlen(name);
+	if (len >= 2 && name[0] == '.' && name[1] == '/') {
+		name += 2;
+		len -= 2;
+	}
+	/* GNU tar's "./" entry for the root itself */
+	if (ft == AE_IFDIR && !archive_entry_hardlink(e) &&
+	    (len == 0 || (len == 1 && name[0] == '.')))
+		return 0;
+	if ((r = path_policy_check(name, len, u->err))) {
+		if (u->err)
+			error_prefix(u->err, r, "%s", u->label);
+		return r;
+	}
+	if (archive_entry_hardlink(e))
+		return fail(u, BURROW_EINTEGRITY, name, len, "hardlink entries are not allowed");
+	if (ft == AE_IFREG)
+		type = TREE_FILE;
+	else if (ft == AE_IFDIR)
+		type = TREE_DIR;
+	else if (ft == AE_IFLNK)
+		type = TREE_SYMLINK;
+	else
+		return fail(u, BURROW_EINTEGRITY, name, len, "%s entries are not allowed",
+		            type_name(ft));
+	if (name[len - 1] == '/') {
+		if (type != TREE_DIR)
+			return fail(u, BURROW_EINTEGRITY, name, len,
+			            "trailing '/' on a non-directory");
+		len--;
+	}
+	if (strbuf_add(&path, name, len) < 0)
+		return fail(u, BURROW_EFAIL, name, len, "out of memory");
+	if (path_policy_key(path.buf, path.len, &u->key) < 0) {
+		r = fail(u, BURROW_EFAIL, name, len, "out of memory");
+		goto out;
+	}
+	s = seen_find(u, u->key.buf);
+	if (s) {
+		if (type == TREE_DIR && s->type == TREE_DIR && s->implicit &&
+		    strcmp(s->path, path.buf) == 0) {
+			s->implicit = 0; /* made earlier as a parent: same directory */
+			goto out;
+		}
+		if (strcmp(s->path, path.buf) == 0)
+			r = fail(u, BURROW_EINTEGRITY, name, len, "duplicate entry");
+		else
+			r = fail(u, BURROW_EINTEGRITY, name, len,
+			         "duplicate of \"%s\" after case folding", s->path);
+		goto out;
+	}
+	if ((r = count_entry(u, name, len)))
+		goto out;
+	{
+		const char *p = strrchr(path.buf, '/');
+		slash = p ? (size_t)(p - path.buf) : 0;
+		leaf = p ? p + 1 : path.buf;
+	}
+	pfd = open_parent(u, path.buf, slash, &code);
+	if (pfd < 0) {
+		r = code;
+		goto out;
+	}
+	if (type == TREE_DIR) {
+		int fd = make_dir(u, pfd, leaf, path.buf, &code);
+		if (fd < 0) {
+			r = code;
+			goto out;
+		}
+		close(fd);
+		r = out_add(u, path.buf, TREE_DIR, 0755, 0, NULL, NULL);
+	} else if (type == TREE_SYMLINK) {
+		const char *target = archive_entry_symlink(e);
+		if (!target) {
+			r = fail(u, BURROW_EINTEGRITY, name, len, "symlink without a target");
+			goto out;
+		}
+		if ((r = path_policy_link_ok(path.buf, target, u->err))) {
+			if (u->err)
+				error_prefix(u->err, r, "%s", u->label);
+			goto out;
+		}
+		if (symlinkat(target, pfd, leaf) < 0) {
+			if (errno == EEXIST)
+				r = fail(u, BURROW_EINTEGRITY, name, len,
+				         "already exists on disk but not in the archive");
+			else
+				r = fail_errno(u, name, len, "cannot create symlink");
+			goto out;
+		}
+		r = out_add(u, path.buf, TREE_SYMLINK, 0777, 0, NULL, target);
+	} else {
+		r = write_file(u, e, pfd, leaf, path.buf);
+	}
+	if (!r && seen_add(u, u->key.buf, path.buf, type, 0) < 0)
+		r = fail(u, BURROW_EFAIL, name, len, "out of memory");
+out:
+	strbuf_release(&path);
+	return r;
+}
+
+int unpack_tar(int archive_fd, int dest_dirfd, const struct unpack_limits *lim, const char *label,
+               struct tree_list *out, struct strbuf *err)
+{
+	struct unpacker u;
+	struct unpack_limits defaults;
+	struct archive_entry *e;
+	locale_t loc, oldloc = (locale_t)0;
+	size_t i;
+	int r = 0;
+
+	if (!lim) {
+		unpack_limits_default(&defaults);
+		lim = &defaults;
+	}
+	memset(&u, 0, sizeof(u));
+	u.dest = dest_dirfd;
+	u.lim = lim;
+	u.label = label ? label : "archive";
+	u.out = out;
+	u.err = err;
+	u.parent_fd = -1;
+	strbuf_init(&u.key, 0);
+	strbuf_init(&u.pkey, 0);
+	strbuf_init(&u.parent, 0);
+
+	loc = utf8_locale_begin(&oldloc);
+	u.a = archive_read_new();
+	if (!u.a) {
+		utf8_locale_end(loc, oldloc);
+		return fail(&u, BURROW_EFAIL, NULL, 0, "cannot start libarchive");
+	}
+	if (archive_read_support_format_tar(u.a) != ARCHIVE_OK ||
+	    archive_read_support_filter_gzip(u.a) != ARCHIVE_OK ||
+	    archive_read_support_filter_xz(u.a) != ARCHIVE_OK ||
+	    archive_read_support_filter_zstd(u.a) != ARCHIVE_OK) {
+		r = fail_archive(&u, NULL, 0, "cannot enable the tar reader");
+		goto done;
+	}
+	if (archive_read_open_fd(u.a, archive_fd, 64 * 1024) != ARCHIVE_OK) {
+		r = fail_archive(&u, NULL, 0, "not a tar archive");
+		goto done;
+	}
+	for (;;) {
+		if ((r = signals_pending())) {
+			fail(&u, r, NULL, 0, "interrupted");
+			break;
+		}
+		r = archive_read_next_header(u.a, &e);
+		if (r == ARCHIVE_EOF) {
+			r = 0;
+			break;
+		}
+		if (r != ARCHIVE_OK) {
+			char what[96];
+			snprintf(what, sizeof(what),
+			         "corrupt or truncated archive after %llu entries",
+			         (unsigned long long)u.entries);
+			r = fail_archive(&u, NULL, 0, what);
+			break;
+		}
+		if ((r = unpack_entry(&u, e)))
+			break;
+	}
+done:
+	if (u.parent_fd >= 0)
+		close(u.parent_fd);
+	archive_read_free(u.a);
+	utf8_locale_end(loc, oldloc);
+	for (i = 0; i < u.cap; i++) {
+		free(u.slots[i].key);
+		free(u.slots[i].path);
+	}
+	free(u.slots);
+	strbuf_release(&u.key);
+	strbuf_release(&u.pkey);
+	strbuf_release(&u.parent);
+	return r;
+}

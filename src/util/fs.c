@@ -1,0 +1,381 @@
+/*
+ * fs: directory-fd-relative file helpers (see fs.h).
+ */
+#include "util/fs.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+int fs_path_join(char *out, size_t outsz, const char *a, const char *b)
+{
+	int n;
+
+	if (!*a)
+		n = snprintf(out, outsz, "%s", b);
+	else
+		n = snprintf(out, outsz, "%s/%s", a, b);
+	if (n < 0 || (size_t)n >= outsz) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	return 0;
+}
+
+int fs_open_dir(int dirfd, const char *relpath, int create)
+{
+	char comp[NAME_MAX + 1];
+	const char *p = relpath, *q;
+	int fd, next;
+
+	/* An absolute path is only taken from AT_FDCWD (command-line paths). */
+	if (relpath[0] == '/' && dirfd == AT_FDCWD)
+		fd = open("/", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	else
+		fd = openat(dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	while (*p) {
+		size_t n;
+
+		while (*p == '/')
+			p++;
+		if (!*p)
+			break;
+		q = strchr(p, '/');
+		n = q ? (size_t)(q - p) : strlen(p);
+		if (n > NAME_MAX) {
+			close(fd);
+			errno = ENAMETOOLONG;
+			return -1;
+		}
+		memcpy(comp, p, n);
+		comp[n] = '\0';
+		p += n;
+		if (!strcmp(comp, "..")) {
+			close(fd);
+			errno = EINVAL;
+			return -1;
+		}
+		if (!strcmp(comp, "."))
+			continue;
+		next = openat(fd, comp, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (next < 0 && errno == ENOENT && create) {
+			if (mkdirat(fd, comp, 0755) < 0 && errno != EEXIST) {
+				close(fd);
+				return -1;
+			}
+			next = openat(fd, comp, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		}
+		if (next < 0) {
+			int e = errno;
+			close(fd);
+			errno = e == ELOOP ? ENOTDIR : e;
+			return -1;
+		}
+		close(fd);
+		fd = next;
+	}
+	return fd;
+}
+
+/* Splits relpath into a parent directory fd and a leaf name. */
+static int open_parent(int dirfd, const char *relpath, int create, const char **leaf)
+{
+	const char *slash = strrchr(relpath, '/');
+	char parent[PATH_MAX];
+	size_t n;
+
+	if (!slash) {
+		*leaf = relpath;
+		return openat(dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	}
+	if (slash == relpath) {
+		*leaf = relpath + 1;
+		return dirfd == AT_FDCWD ? open("/", O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+		                         : openat(dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	}
+	n = (size_t)(slash - relpath);
+	if (n >= sizeof(parent)) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	memcpy(parent, relpath, n);
+	parent[n] = '\0';
+	*leaf = slash + 1;
+	return fs_open_dir(dirfd, parent, create);
+}
+
+int fs_create_file(int dirfd, const char *relpath, mode_t mode, int mkparents)
+{
+	const char *leaf;
+	int pfd, fd, e;
+
+	pfd = open_parent(dirfd, relpath, mkparents, &leaf);
+	if (pfd < 0)
+		return -1;
+	if (!*leaf || !strcmp(leaf, ".") || !strcmp(leaf, "..")) {
+		close(pfd);
+		errno = EINVAL;
+		return -1;
+	}
+	fd = openat(pfd, leaf, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);
+	e = errno;
+	close(pfd);
+	errno = e;
+	return fd;
+}
+
+int fs_write_all(int fd, const void *data, size_t len)
+{
+	const char *p = data;
+
+	while (len) {
+		ssize_t n = write(fd, p, len);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		if (n == 0) {
+			errno = EIO;
+			return -1;
+		}
+		p += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+void fs_temp_name(char *out, size_t outsz, const char *prefix)
+{
+	unsigned char r[8];
+	size_t i;
+	int n;
+
+	if (getrandom(r, sizeof(r), 0) != (ssize_t)sizeof(r)) {
+		unsigned long v = (unsigned long)getpid() ^ (unsigned long)(uintptr_t)out;
+		for (i = 0; i < sizeof(r); i++)
+			r[i] = (unsigned char)(v >> (i * 3));
+	}
+	n = snprintf(out, outsz, "%s", prefix);
+	for (i = 0; i < sizeof(r) && n >= 0 && (size_t)n + 2 < outsz; i++)
+		n += snprintf(out + n, outsz - (size_t)n, "%02x", r[i]);
+}
+
+int fs_write_atomic(int dirfd, const char *name, const void *data, size_t len, mode_t mode)
+{
+	char tmp[NAME_MAX + 1];
+	const char *leaf;
+	int pfd, fd, e;
+
+	pfd = open_parent(dirfd, name, 0, &leaf);
+	if (pfd < 0)
+		return -1;
+	fs_temp_name(tmp, sizeof(tmp), ".tmp-");
+	fd = openat(pfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);
+	if (fd < 0)
+		goto fail;
+	if (fchmod(fd, mode) < 0 || fs_write_all(fd, data, len) < 0 || fsync(fd) < 0) {
+		e = errno;
+		close(fd);
+		errno = e;
+		goto fail_unlink;
+	}
+	if (close(fd) < 0)
+		goto fail_unlink;
+	if (renameat(pfd, tmp, pfd, leaf) < 0)
+		goto fail_unlink;
+	close(pfd);
+	return 0;
+fail_unlink:
+	e = errno;
+	unlinkat(pfd, tmp, 0);
+	errno = e;
+fail:
+	e = errno;
+	close(pfd);
+	errno = e;
+	return -1;
+}
+
+int fs_read_file(int dirfd, const char *relpath, size_t max, struct strbuf *out)
+{
+	const char *leaf;
+	struct stat st;
+	int pfd, fd, e;
+	char buf[65536];
+	size_t total = 0;
+
+	pfd = open_parent(dirfd, relpath, 0, &leaf);
+	if (pfd < 0)
+		return -1;
+	fd = openat(pfd, leaf, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
+	e = errno;
+	close(pfd);
+	if (fd < 0) {
+		errno = e;
+		return -1;
+	}
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		close(fd);
+		errno = EINVAL;
+		return -1;
+	}
+	if ((uint64_t)st.st_size > max) {
+		close(fd);
+		errno = EFBIG;
+		return -1;
+	}
+	for (;;) {
+		ssize_t n = read(fd, buf, sizeof(buf));
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			goto fail;
+		}
+		if (n == 0)
+			break;
+		total += (size_t)n;
+		if (total > max) {
+			errno = EFBIG;
+			goto fail;
+		}
+		if (strbuf_add(out, buf, (size_t)n) < 0)
+			goto fail;
+	}
+	close(fd);
+	return 0;
+fail:
+	e = errno;
+	close(fd);
+	errno = e;
+	return -1;
+}
+
+static int remove_contents(int fd, int depth)
+{
+	DIR *d;
+	struct dirent *de;
+	int dupfd, rc = 0;
+
+	if (depth > 4096) {
+		errno = ELOOP;
+		return -1;
+	}
+	dupfd = dup(fd);
+	if (dupfd < 0)
+		return -1;
+	d = fdopendir(dupfd);
+	if (!d) {
+		close(dupfd);
+		return -1;
+	}
+	while ((de = readdir(d))) {
+		struct stat st;
+
+		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+			continue;
+		if (fstatat(fd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0) {
+			if (errno == ENOENT)
+				continue;
+			rc = -1;
+			continue;
+		}
+		if (S_ISDIR(st.st_mode)) {
+			int sub;
+
+			if ((st.st_mode & 0700) != 0700)
+				fchmodat(fd, de->d_name, 0700, 0);
+			sub =
+			    openat(fd, de->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+			if (sub < 0) {
+				rc = -1;
+				continue;
+			}
+			if (remove_contents(sub, depth + 1) < 0)
+				rc = -1;
+			close(sub);
+			if (unlinkat(fd, de->d_name, AT_REMOVEDIR) < 0 && errno != ENOENT)
+				rc = -1;
+		} else if (unlinkat(fd, de->d_name, 0) < 0 && errno != ENOENT) {
+			rc = -1;
+		}
+	}
+	closedir(d);
+	return rc;
+}
+
+int fs_remove_tree(int dirfd, const char *name)
+{
+	struct stat st;
+	int fd, rc;
+
+	if (fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+		return errno == ENOENT ? 0 : -1;
+	if (!S_ISDIR(st.st_mode))
+		return unlinkat(dirfd, name, 0) < 0 && errno != ENOENT ? -1 : 0;
+	if ((st.st_mode & 0700) != 0700)
+		fchmodat(dirfd, name, 0700, 0);
+	fd = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	rc = remove_contents(fd, 0);
+	close(fd);
+	if (unlinkat(dirfd, name, AT_REMOVEDIR) < 0 && errno != ENOENT)
+		rc = -1;
+	return rc;
+}
+
+int fs_copy_file(int sdirfd, const char *src, int ddirfd, const char *dst, mode_t mode)
+{
+	char buf[65536];
+	int in, out, e;
+
+	in = openat(sdirfd, src, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	if (in < 0)
+		return -1;
+	out = openat(ddirfd, dst, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);
+	if (out < 0) {
+		e = errno;
+		close(in);
+		errno = e;
+		return -1;
+	}
+	for (;;) {
+		ssize_t n = read(in, buf, sizeof(buf));
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			goto fail;
+		}
+		if (n == 0)
+			break;
+		if (fs_write_all(out, buf, (size_t)n) < 0)
+			goto fail;
+	}
+	if (fchmod(out, mode) < 0)
+		goto fail;
+	close(in);
+	if (close(out) < 0) {
+		e = errno;
+		unlinkat(ddirfd, dst, 0);
+		errno = e;
+		return -1;
+	}
+	return 0;
+fail:
+	e = errno;
+	close(in);
+	close(out);
+	unlinkat(ddirfd, dst, 0);
+	errno = e;
+	return -1;
+}

@@ -1,0 +1,55 @@
+/*
+ * fs: file helpers that work relative to a directory fd and never follow a
+ * symlink in the part of the path they are given (O_NOFOLLOW on every
+ * component).  All writes under an env or the cache go through here.
+ *
+ * Functions return 0 on success and -1 with errno set on failure, unless they
+ * take a struct strbuf *err, in which case they return a BURROW_E* code and
+ * fill the message.
+ */
+#ifndef BURROW_FS_H
+#define BURROW_FS_H
+
+#include "util/strbuf.h"
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+/* Opens the directory at relpath beneath dirfd, walking one component at a
+ * time with O_NOFOLLOW|O_DIRECTORY; with create, missing components are
+ * made with mode 0755.  An absolute relpath is allowed only with AT_FDCWD
+ * (paths from the command line).  Returns the fd or -1 (errno). */
+int fs_open_dir(int dirfd, const char *relpath, int create);
+
+/* Creates relpath beneath dirfd as a new file (O_EXCL|O_NOFOLLOW), with its
+ * parent directories when mkparents is set.  Returns the fd or -1 (errno). */
+int fs_create_file(int dirfd, const char *relpath, mode_t mode, int mkparents);
+
+/* Atomic write: a temp file beside name (O_EXCL), data written and fsynced,
+ * then renameat over name; the temp is unlinked on any failure. */
+int fs_write_atomic(int dirfd, const char *name, const void *data, size_t len, mode_t mode);
+
+/* Reads a whole regular file beneath dirfd into out (appended), refusing
+ * files larger than max bytes (errno EFBIG) and non-regular files. */
+int fs_read_file(int dirfd, const char *relpath, size_t max, struct strbuf *out);
+
+/* Removes name beneath dirfd and everything under it, never following
+ * symlinks; a missing name is success.  Makes read-only directories
+ * writable as it goes. */
+int fs_remove_tree(int dirfd, const char *name);
+
+/* Writes len bytes fully (retrying on EINTR and short writes). */
+int fs_write_all(int fd, const void *data, size_t len);
+
+/* Copies the regular file src (beneath sdirfd) to a new file dst beneath
+ * ddirfd, with mode.  The destination must not exist. */
+int fs_copy_file(int sdirfd, const char *src, int ddirfd, const char *dst, mode_t mode);
+
+/* Fills out with a random name "<prefix><16 hex>" for temp files. */
+void fs_temp_name(char *out, size_t outsz, const char *prefix);
+
+/* Joins a and b with one '/' into out (a may be empty); -1 when too long. */
+int fs_path_join(char *out, size_t outsz, const char *a, const char *b);
+
+#endif
