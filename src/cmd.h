@@ -39,7 +39,8 @@ int cmd_list_add(struct cmd_list *l, char *s);
 /* --manifest, --index-url and --find-links, shared by create, install
  * and fetch. */
 struct cmd_source {
-	const char *manifest;
+	const char *manifest, *python;
+	int compile;
 	struct cmd_list index_urls, find_links;
 };
 /* Consumes a source option at argv[*i]: 1 consumed, 0 not one, -1 usage

@@ -38,6 +38,7 @@ int cmd_fetch(int argc, char **argv)
 	if (!r) {
 		o.m = &m;
 		o.fetch_only = 1;
+		o.python = src.python;
 		r = install_run(&o, &res, &err);
 		if (!r)
 			cmd_install_summary("fetched", &o, &res);

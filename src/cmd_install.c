@@ -16,7 +16,7 @@ int cmd_install(int argc, char **argv)
 	struct cmd_source src = {0};
 	struct install_options o = {0};
 	struct install_result res;
-	struct strbuf err = STRBUF_INIT, cache = STRBUF_INIT;
+	struct strbuf err = STRBUF_INIT, cache = STRBUF_INIT, command = STRBUF_INIT;
 	struct manifest m;
 	const char *env = NULL;
 	int i, r;
@@ -44,6 +44,10 @@ int cmd_install(int argc, char **argv)
 		r = cmd_install_options(&o, &cache, &err);
 	if (!r) {
 		o.env_path = env;
+		o.python = src.python;
+		o.compile = src.compile;
+		strbuf_addf(&command, "burrow %s %s", "install", env);
+		o.command = command.buf;
 		o.m = &m;
 		o.create = 0;
 		r = install_run(&o, &res, &err);
@@ -55,5 +59,6 @@ int cmd_install(int argc, char **argv)
 	cmd_source_release(&src);
 	strbuf_release(&err);
 	strbuf_release(&cache);
+	strbuf_release(&command);
 	return r;
 }

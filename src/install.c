@@ -13,11 +13,16 @@
 #include "envdir.h"
 #include "filename.h"
 #include "launch.h"
+#include "metadata.h"
 #include "pep440.h"
+#include "pep508.h"
+#include "python.h"
 #include "repo.h"
 #include "state.h"
 #include "tree.h"
+#include "tags.h"
 #include "unpack.h"
+#include "wheel.h"
 #include "util/error.h"
 #include "util/fs.h"
 #include "util/sha256.h"
@@ -31,6 +36,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/utsname.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #define MAX_ARTIFACT_BYTES ((uint64_t)2 << 30)
@@ -41,9 +48,21 @@ struct pick {
 	char *filename;
 	char *url;       /* NULL when already in the cache */
 	char sha256[65]; /* the pinned hash it must match, "" when unknown */
+	int wheel;       /* a wheel (else a native bundle) */
 	struct tree_list entries;
-	struct bundle_info info;
-	int have_info;
+	struct strbuf info; /* "Key: value" lines kept with the cache tree */
+	char **extras;      /* extras other pins ask of this one (consistency) */
+	size_t nextras;
+};
+
+/* What the env is for: the interpreter of a Python env (its tags and
+ * marker values), or this machine for a native env. */
+struct target {
+	int python;
+	struct python_info py;
+	struct tags_list tags;
+	struct pep508_env env;
+	struct utsname uts;
 };
 
 static void progress(const struct install_options *o, const char *phase, const char *fmt, ...)
@@ -102,8 +121,37 @@ static void where(const struct install_options *o, const struct manifest_bundle 
 	            b->column, b->name);
 }
 
+/* Whether a file of that name fits the target: 1 with *rank (lower is
+ * better), or 0 with the reason in why. */
+static int fits(const struct target *t, const struct filename_info *fi, int *rank,
+		struct strbuf *why)
+{
+	if (fi->kind == FILENAME_WHEEL) {
+		struct strbuf triple = STRBUF_INIT;
+		long k;
+
+		if (!t->python) {
+			strbuf_addstr(why, "a wheel, and this env has no Python ([env].python)");
+			return 0;
+		}
+		strbuf_addf(&triple, "%s-%s-%s", fi->python, fi->abi, fi->platform);
+		k = tags_rank(&t->tags, triple.buf, triple.len);
+		if (k < 0)
+			strbuf_addf(why, "tags %s do not fit Python %s on this machine", triple.buf,
+				    t->py.version);
+		strbuf_release(&triple);
+		*rank = (int)k;
+		return k >= 0;
+	}
+	if (!bundle_platform_ok(fi->platform, rank)) {
+		strbuf_addf(why, "platform %s does not fit this machine", fi->platform);
+		return 0;
+	}
+	return 1;
+}
+
 /* A pinned artifact already in the cache that fits this machine. */
-static int pick_from_cache(struct cache *c, struct pick *p)
+static int pick_from_cache(const struct target *t, struct cache *c, struct pick *p)
 {
 	int best_rank = -1;
 	size_t i;
@@ -111,23 +159,25 @@ static int pick_from_cache(struct cache *c, struct pick *p)
 	for (i = 0; i < p->b->nhashes; i++) {
 		const char *sha = p->b->hashes[i];
 		struct filename_info fi;
+		struct strbuf why = STRBUF_INIT;
 		char *fn;
-		int rank;
+		int rank = 0, ok;
 
 		if (!cache_archive_has(c, sha))
 			continue;
 		fn = cache_archive_filename(c, sha);
 		if (!fn)
 			continue;
-		if (filename_parse(fn, &fi) != 0 || fi.kind != FILENAME_BUNDLE ||
-		    !name_matches(fi.name, p->b->key) ||
-		    !versions_equal(fi.version, p->b->version) ||
-		    !bundle_platform_ok(fi.platform, &rank) ||
-		    (best_rank >= 0 && rank >= best_rank)) {
+		ok = filename_parse(fn, &fi) == 0 && name_matches(fi.name, p->b->key) &&
+		     versions_equal(fi.version, p->b->version) && fits(t, &fi, &rank, &why) &&
+		     (best_rank < 0 || rank < best_rank);
+		strbuf_release(&why);
+		if (!ok) {
 			free(fn);
 			continue;
 		}
 		best_rank = rank;
+		p->wheel = fi.kind == FILENAME_WHEEL;
 		free(p->filename);
 		p->filename = fn;
 		snprintf(p->sha256, sizeof(p->sha256), "%s", sha);
@@ -138,13 +188,80 @@ static int pick_from_cache(struct cache *c, struct pick *p)
 /* Candidate quality: 0 hash advertised and pinned; 1 no hash advertised;
  * 2 advertised hash not pinned (fetched anyway so that the mismatch is
  * proven on real bytes and reported as such). */
-static int pick_from_repos(const struct install_options *o, struct pick *p, struct strbuf *err)
+static int python_ok(const struct target *t, const char *spec)
+{
+	struct pep440_specset set;
+	struct pep440_version v;
+	int in = 1;
+
+	if (!t->python || !spec || !*spec)
+		return 1;
+	if (pep440_specset_parse(spec, strlen(spec), &set, NULL) != 0)
+		return 1; /* unparsable metadata: pip ignores it too */
+	if (pep440_parse(t->py.version, &v) == 0)
+		pep440_specset_contains(&set, &v, 1, &in, NULL);
+	pep440_specset_release(&set);
+	return in;
+}
+
+/* Considers one offered file for p; keeps it if it beats the best so far. */
+static void consider(const struct install_options *o, const struct target *t, struct pick *p,
+		     const char *filename, const char *url, const char *sha256, int yanked,
+		     const char *requires_python, int *best_q, int *best_rank, int *offered,
+		     struct strbuf *why)
+{
+	struct filename_info fi;
+	int rank = 0, q;
+
+	if (filename_parse(filename, &fi) != 0 || !name_matches(fi.name, p->b->key))
+		return;
+	(*offered)++;
+	strbuf_addf(why, "\n  %s: ", filename);
+	if (!versions_equal(fi.version, p->b->version)) {
+		strbuf_addf(why, "version %s, not %s", fi.version, p->b->version);
+		return;
+	}
+	if (!fits(t, &fi, &rank, why))
+		return;
+	if (!python_ok(t, requires_python)) {
+		strbuf_addf(why, "requires Python %s", requires_python);
+		return;
+	}
+	if (sha256[0] && pinned(p->b, sha256))
+		q = 0;
+	else if (!sha256[0])
+		q = 1;
+	else
+		q = 2;
+	strbuf_addstr(why, q == 2 ? "its advertised sha256 is not pinned" : "fits");
+	if (q < *best_q || (q == *best_q && rank < *best_rank)) {
+		*best_q = q;
+		*best_rank = rank;
+		free(p->filename);
+		free(p->url);
+		p->filename = strdup(filename);
+		p->url = strdup(url);
+		p->wheel = fi.kind == FILENAME_WHEEL;
+		snprintf(p->sha256, sizeof(p->sha256), "%s", q == 0 ? sha256 : "");
+		if (yanked)
+			progress(o, "warning", "%s is yanked; used because the pin is exact",
+				 filename);
+	}
+}
+
+static int pick_from_repos(const struct install_options *o, const struct target *t,
+			   struct pick *p, struct strbuf *err)
 {
 	struct strbuf why = STRBUF_INIT, loc = STRBUF_INIT, red = STRBUF_INIT;
 	int best_q = 99, best_rank = 0, offered = 0, r = 0;
 	size_t ri, i;
 
-	for (ri = 0; ri < o->m->nrepos; ri++) {
+	for (i = 0; i < p->b->nfiles; i++) {
+		const struct manifest_file *f = &p->b->files[i];
+		consider(o, t, p, f->filename, f->url, f->sha256, 0, NULL, &best_q, &best_rank,
+			 &offered, &why);
+	}
+	for (ri = 0; ri < o->m->nrepos && !p->b->nfiles; ri++) {
 		struct repo_files files = {0};
 		struct strbuf lerr = STRBUF_INIT;
 
@@ -161,50 +278,14 @@ static int pick_from_repos(const struct install_options *o, struct pick *p, stru
 		strbuf_release(&lerr);
 		for (i = 0; i < files.len; i++) {
 			const struct repo_file *f = &files.items[i];
-			struct filename_info fi;
-			int rank = 0, q;
-
-			if (filename_parse(f->filename, &fi) != 0 ||
-			    !name_matches(fi.name, p->b->key))
-				continue;
-			offered++;
-			strbuf_addf(&why, "\n  %s: ", f->filename);
-			if (!versions_equal(fi.version, p->b->version)) {
-				strbuf_addf(&why, "version %s, not %s", fi.version, p->b->version);
-				continue;
-			}
-			if (fi.kind != FILENAME_BUNDLE) {
-				strbuf_addstr(&why, "a wheel, and this env has no Python");
-				continue;
-			}
-			if (!bundle_platform_ok(fi.platform, &rank)) {
-				strbuf_addf(&why, "platform %s does not fit this machine",
-				            fi.platform);
-				continue;
-			}
-			if (f->sha256[0] && pinned(p->b, f->sha256))
-				q = 0;
-			else if (!f->sha256[0])
-				q = 1;
-			else
-				q = 2;
-			strbuf_addstr(&why, q == 2 ? "index's sha256 is not pinned" : "fits");
-			if (q < best_q || (q == best_q && rank < best_rank)) {
-				best_q = q;
-				best_rank = rank;
-				free(p->filename);
-				free(p->url);
-				p->filename = strdup(f->filename);
-				p->url = strdup(f->url);
-				snprintf(p->sha256, sizeof(p->sha256), "%s",
-				         q == 0 ? f->sha256 : "");
-			}
+			consider(o, t, p, f->filename, f->url, f->sha256, f->yanked,
+				 f->requires_python, &best_q, &best_rank, &offered, &why);
 		}
 		repo_files_release(&files);
 	}
 	if (!r && best_q == 99) {
 		where(o, p->b, &loc);
-		if (!o->m->nrepos)
+		if (!o->m->nrepos && !p->b->nfiles)
 			r = error_set(err, BURROW_ERESOLVE,
 			              "%s==%s: not in the cache and no repository is configured",
 			              loc.buf, p->b->version);
@@ -296,37 +377,72 @@ static void info_to_text(const struct bundle_info *bi, struct strbuf *out)
 {
 	size_t i;
 
-	strbuf_addf(out, "Name: %s\nVersion: %s\nSummary: %s\n", bi->name, bi->version,
-	            bi->summary ? bi->summary : "");
+	strbuf_addf(out, "Kind: bundle\nName: %s\nVersion: %s\nSummary: %s\n", bi->name,
+		    bi->version, bi->summary ? bi->summary : "");
 	for (i = 0; i < bi->nrequires; i++)
 		strbuf_addf(out, "Requires: %s\n", bi->requires[i]);
 }
 
-/* Makes sure the pick's tree is in the cache; loads its entries. */
-static int unpack_pick(const struct install_options *o, struct cache *c, struct pick *p,
-                       struct install_result *res, struct strbuf *err)
+static int add_requires(const char *value, void *arg)
 {
-	struct strbuf info = STRBUF_INIT, loc = STRBUF_INIT;
+	strbuf_addf(arg, "Requires: %s\n", value);
+	return 0;
+}
+
+/* The info text of an unpacked wheel, from its dist-info METADATA. */
+static int wheel_info_text(int tfd, const struct wheel_info *wi, struct strbuf *out,
+			   struct strbuf *err)
+{
+	struct strbuf path = STRBUF_INIT, data = STRBUF_INIT;
+	struct metadata md = {0};
+	const char *v;
+	int r = 0;
+
+	strbuf_addf(&path, "%s/METADATA", wi->dist_info);
+	if (fs_read_file(tfd, path.buf, 16 << 20, &data) < 0)
+		r = error_set(err, BURROW_EINTEGRITY, "%s: %s", path.buf, strerror(errno));
+	if (!r && (r = metadata_parse(data.buf, data.len, &md, err)))
+		error_prefix(err, r, "%s", path.buf);
+	if (!r) {
+		strbuf_addf(out, "Kind: wheel\nName: %s\nVersion: %s\n", wi->name, wi->version);
+		if ((v = metadata_get(&md, "Summary")))
+			strbuf_addf(out, "Summary: %.*s\n", (int)strcspn(v, "\n"), v);
+		if ((v = metadata_get(&md, "Requires-Python")))
+			strbuf_addf(out, "Requires-Python: %.*s\n", (int)strcspn(v, "\n"), v);
+		metadata_each(&md, "Requires-Dist", add_requires, out);
+	}
+	metadata_release(&md);
+	strbuf_release(&path);
+	strbuf_release(&data);
+	return r;
+}
+
+/* Makes sure the pick's tree is in the cache; loads its entries and info. */
+static int unpack_pick(const struct install_options *o, struct cache *c, struct pick *p,
+		       struct install_result *res, struct strbuf *err)
+{
+	struct strbuf loc = STRBUF_INIT;
 	struct unpack_limits lim;
 	unsigned char digest[32];
 	char hex[65], tmp[96];
 	int afd, tfd, r;
 
-	tfd = cache_tree_open(c, p->sha256, &p->entries, &info);
+	strbuf_reset(&p->info);
+	tfd = cache_tree_open(c, p->sha256, &p->entries, &p->info);
 	if (tfd >= 0) {
 		close(tfd);
-		strbuf_release(&info);
 		return 0;
 	}
 	tree_list_release(&p->entries);
+	strbuf_reset(&p->info);
 	afd = cache_archive_open(c, p->sha256);
 	if (afd < 0)
 		return error_set(err, BURROW_EFAIL, "cache: archive %s missing: %s", p->sha256,
-		                 strerror(errno));
+				 strerror(errno));
 	/* Re-hash the very fd we unpack from: the cache may be shared. */
 	if (sha256_fd(afd, digest, NULL) < 0 || lseek(afd, 0, SEEK_SET) < 0) {
 		r = error_set(err, BURROW_EFAIL, "cache: archive %s: %s", p->sha256,
-		              strerror(errno));
+			      strerror(errno));
 		close(afd);
 		return r;
 	}
@@ -335,9 +451,9 @@ static int unpack_pick(const struct install_options *o, struct cache *c, struct 
 		close(afd);
 		where(o, p->b, &loc);
 		r = error_set(err, BURROW_EINTEGRITY,
-		              "%s: cached archive %s is corrupt (hashes to %s); run burrow cache "
-		              "clean",
-		              loc.buf, p->sha256, hex);
+			      "%s: cached archive %s is corrupt (hashes to %s); run burrow cache "
+			      "clean",
+			      loc.buf, p->sha256, hex);
 		strbuf_release(&loc);
 		return r;
 	}
@@ -347,25 +463,34 @@ static int unpack_pick(const struct install_options *o, struct cache *c, struct 
 		return BURROW_EFAIL;
 	}
 	progress(o, "unpack", "%s", p->filename);
-	unpack_limits_default(&lim);
-	r = unpack_tar(afd, tfd, &lim, p->filename, &p->entries, err);
-	close(afd);
-	if (!r)
-		r = bundle_verify(tfd, &p->entries, p->filename, &p->info, err);
-	if (!r) {
-		p->have_info = 1;
-		if (!name_matches(p->info.name, p->b->key) ||
-		    !versions_equal(p->info.version, p->b->version)) {
+	if (p->wheel) {
+		struct wheel_info wi = {0};
+		r = wheel_unpack(afd, p->filename, p->b->name, p->b->version, tfd, &wi, &p->entries,
+				 err);
+		if (!r)
+			r = wheel_info_text(tfd, &wi, &p->info, err);
+		wheel_info_release(&wi);
+	} else {
+		struct bundle_info bi = {0};
+		unpack_limits_default(&lim);
+		r = unpack_tar(afd, tfd, &lim, p->filename, &p->entries, err);
+		if (!r)
+			r = bundle_verify(tfd, &p->entries, p->filename, &bi, err);
+		if (!r && (!name_matches(bi.name, p->b->key) ||
+			   !versions_equal(bi.version, p->b->version))) {
 			where(o, p->b, &loc);
 			r = error_set(err, BURROW_EINTEGRITY, "%s==%s: %s holds %s %s instead",
-			              loc.buf, p->b->version, p->filename, p->info.name,
-			              p->info.version);
+				      loc.buf, p->b->version, p->filename, bi.name, bi.version);
 		}
+		if (!r)
+			info_to_text(&bi, &p->info);
+		bundle_info_release(&bi);
 	}
+	close(afd);
 	close(tfd);
 	if (!r) {
-		info_to_text(&p->info, &info);
-		r = cache_tree_commit(c, tmp, p->sha256, "bundle", &p->entries, info.buf, err);
+		r = cache_tree_commit(c, tmp, p->sha256, p->wheel ? "wheel" : "bundle", &p->entries,
+				      p->info.buf, err);
 	} else {
 		cache_tree_abort(c, tmp);
 		if (r != BURROW_EINT && r != BURROW_ETERM) {
@@ -375,7 +500,6 @@ static int unpack_pick(const struct install_options *o, struct cache *c, struct 
 	}
 	if (!r)
 		res->unpacked++;
-	strbuf_release(&info);
 	strbuf_release(&loc);
 	return r;
 }
@@ -466,19 +590,308 @@ static int write_file(int dirfd, const char *name, const char *data, size_t len,
 	return 0;
 }
 
-static int stage_env(const struct install_options *o, struct envdir *ed, struct cache *c,
-                     struct pick *picks, size_t n, struct install_result *res, struct strbuf *err)
+/* Places a file of the wheel plan: a hard link from the cache tree when
+ * the mode agrees, else a copy with the plan's mode. */
+static int place_link(int tfd, int stage_fd, const struct wheel_plan_item *it, struct strbuf *err)
+{
+	struct stat st;
+	const char *slash = strrchr(it->dest, '/');
+	char parent[PATH_MAX];
+	const char *leaf = it->dest;
+	int pfd, rc;
+
+	if (fstatat(tfd, it->src, &st, AT_SYMLINK_NOFOLLOW) < 0)
+		return error_set(err, BURROW_EFAIL, "%s: %s", it->src, strerror(errno));
+	if (slash) {
+		size_t n = (size_t)(slash - it->dest);
+		if (n >= sizeof(parent))
+			return error_set(err, BURROW_EINTEGRITY, "%s: path too long", it->dest);
+		memcpy(parent, it->dest, n);
+		parent[n] = '\0';
+		leaf = slash + 1;
+		pfd = fs_open_dir(stage_fd, parent, 1);
+	} else {
+		pfd = dup(stage_fd);
+	}
+	if (pfd < 0)
+		return error_set(err, BURROW_EFAIL, "%s: %s", it->dest, strerror(errno));
+	if ((st.st_mode & 07777) == it->mode) {
+		rc = linkat(tfd, it->src, pfd, leaf, 0);
+		if (rc < 0 && (errno == EXDEV || errno == EPERM || errno == EMLINK || errno == EACCES))
+			rc = fs_copy_file(tfd, it->src, pfd, leaf, it->mode);
+	} else {
+		rc = fs_copy_file(tfd, it->src, pfd, leaf, it->mode);
+	}
+	if (rc < 0) {
+		int e = errno;
+		close(pfd);
+		if (e == EEXIST)
+			return error_set(err, BURROW_EINTEGRITY, "%s: installed by two bundles",
+					 it->dest);
+		return error_set(err, BURROW_EFAIL, "%s: %s", it->dest, strerror(e));
+	}
+	close(pfd);
+	return 0;
+}
+
+static int place_write(int stage_fd, const char *dest, const char *data, size_t len, mode_t mode,
+		       struct strbuf *err)
+{
+	int fd = fs_create_file(stage_fd, dest, mode, 1);
+
+	if (fd < 0) {
+		if (errno == EEXIST)
+			return error_set(err, BURROW_EINTEGRITY, "%s: installed by two bundles",
+					 dest);
+		return error_set(err, BURROW_EFAIL, "%s: %s", dest, strerror(errno));
+	}
+	if (fs_write_all(fd, data, len) < 0 || fchmod(fd, mode) < 0) {
+		int e = errno;
+		close(fd);
+		return error_set(err, BURROW_EFAIL, "%s: %s", dest, strerror(e));
+	}
+	if (close(fd) < 0)
+		return error_set(err, BURROW_EFAIL, "%s: %s", dest, strerror(errno));
+	return 0;
+}
+
+/* Adds "<dist-info>/REQUESTED" (empty) to a plan, as pip does for what the
+ * user asked for: every pin of a manifest is asked for. */
+static int plan_add_requested(struct wheel_plan *plan, const struct wheel_info *wi,
+			      const char *root)
+{
+	struct wheel_plan_item *it;
+	struct strbuf d = STRBUF_INIT, rp = STRBUF_INIT;
+
+	if (plan->len == plan->alloc) {
+		size_t n = plan->alloc ? plan->alloc * 2 : 16;
+		struct wheel_plan_item *q = realloc(plan->items, n * sizeof(*q));
+		if (!q)
+			return -1;
+		plan->items = q;
+		plan->alloc = n;
+	}
+	it = &plan->items[plan->len];
+	memset(it, 0, sizeof(*it));
+	strbuf_addf(&d, "%s/%s/REQUESTED", root, wi->dist_info);
+	strbuf_addf(&rp, "%s/REQUESTED", wi->dist_info);
+	it->kind = WHEEL_PLAN_WRITE;
+	it->mode = 0644;
+	it->dest = strbuf_detach(&d, NULL);
+	it->record_path = strbuf_detach(&rp, NULL);
+	it->content = calloc(1, 1);
+	it->content_len = 0;
+	it->size = 0;
+	sha256_buffer_hex("", 0, it->sha256);
+	plan->len++;
+	return it->content ? 0 : -1;
+}
+
+static int stage_wheel(const struct target *t, int stage_fd, int tfd, struct pick *p,
+		       struct sqlite3 *db, struct install_result *res, struct strbuf *err)
+{
+	struct wheel_info wi = {0};
+	struct wheel_plan plan = {0};
+	struct wheel_scheme sc;
+	struct strbuf headers = STRBUF_INIT, rec = STRBUF_INIT;
+	char *rec_dest = NULL;
+	size_t i;
+	int r;
+
+	r = wheel_read_info(tfd, p->filename, &p->entries, &wi, err);
+	if (r)
+		goto out;
+	strbuf_addf(&headers, "%s/%s", t->py.include_rel, wi.name);
+	sc.purelib = t->py.site_rel;
+	sc.platlib = t->py.platsite_rel ? t->py.platsite_rel : t->py.site_rel;
+	sc.scripts = t->py.scripts_rel ? t->py.scripts_rel : "bin";
+	sc.headers = headers.buf;
+	sc.data = "";
+	sc.installer = "burrow";
+	if ((r = wheel_plan(tfd, &wi, &p->entries, &sc, &plan, err)))
+		goto out;
+	if (plan_add_requested(&plan, &wi, wi.root_is_purelib ? sc.purelib : sc.platlib) < 0) {
+		r = error_set(err, BURROW_EFAIL, "out of memory");
+		goto out;
+	}
+	if ((r = wheel_plan_record(&plan, &wi, &sc, &rec, &rec_dest, err)))
+		goto out;
+	for (i = 0; i < plan.len && !r; i++) {
+		const struct wheel_plan_item *it = &plan.items[i];
+		struct tree_entry e;
+
+		if ((r = signals_pending())) {
+			error_set(err, r, "interrupted");
+			break;
+		}
+		if (it->kind == WHEEL_PLAN_LINK)
+			r = place_link(tfd, stage_fd, it, err);
+		else
+			r = place_write(stage_fd, it->dest, it->content, it->content_len, it->mode,
+					err);
+		if (r)
+			break;
+		memset(&e, 0, sizeof(e));
+		e.type = TREE_FILE;
+		e.mode = it->mode;
+		e.size = it->size;
+		memcpy(e.sha256, it->sha256, sizeof(e.sha256));
+		r = state_add_file(db, p->b->key, it->dest, &e, err);
+		res->files++;
+	}
+	if (!r) {
+		struct tree_entry e;
+		memset(&e, 0, sizeof(e));
+		e.type = TREE_FILE;
+		e.mode = 0644;
+		e.size = rec.len;
+		sha256_buffer_hex(rec.buf, rec.len, e.sha256);
+		r = place_write(stage_fd, rec_dest, rec.buf, rec.len, 0644, err);
+		if (!r)
+			r = state_add_file(db, p->b->key, rec_dest, &e, err);
+		res->files++;
+	}
+out:
+	wheel_plan_release(&plan);
+	wheel_info_release(&wi);
+	strbuf_release(&headers);
+	strbuf_release(&rec);
+	free(rec_dest);
+	return r;
+}
+
+static int stage_bundle(int stage_fd, int tfd, struct pick *p, struct sqlite3 *db,
+			struct install_result *res, struct strbuf *err)
+{
+	size_t j;
+	int r = 0;
+
+	for (j = 0; j < p->entries.len && !r; j++) {
+		const struct tree_entry *e = &p->entries.items[j];
+		if ((r = signals_pending())) {
+			error_set(err, r, "interrupted");
+			break;
+		}
+		if (is_bundle_info(e->path))
+			continue;
+		r = link_entry(tfd, stage_fd, e, err);
+		if (!r && e->type != TREE_DIR) {
+			r = state_add_file(db, p->b->key, e->path, e, err);
+			res->files++;
+		}
+	}
+	return r;
+}
+
+/* Runs the base interpreter's compileall over site-packages in the staging
+ * env (no code of any bundle runs: compileall only compiles), then records
+ * the .pyc files it wrote, each owned by its source's bundle. */
+static int compile_site(const struct target *t, struct envdir *ed, struct sqlite3 *db,
+			struct strbuf *err)
+{
+	struct strbuf dir = STRBUF_INIT, out = STRBUF_INIT;
+	char root[PATH_MAX], link[64];
+	char *const envp[] = {(char *)"LC_ALL=C.UTF-8", (char *)"PATH=/usr/bin:/bin", NULL};
+	ssize_t n;
+	pid_t pid;
+	int status, r = 0;
+	FILE *f;
+
+	snprintf(link, sizeof(link), "/proc/self/fd/%d", ed->staging_fd);
+	n = readlink(link, root, sizeof(root) - 1);
+	if (n <= 0)
+		return error_set(err, BURROW_EFAIL, "staging: %s", strerror(errno));
+	root[n] = '\0';
+	strbuf_addf(&dir, "%s/%s", root, t->py.site_rel);
+	pid = fork();
+	if (pid < 0)
+		return error_set(err, BURROW_EFAIL, "fork: %s", strerror(errno));
+	if (pid == 0) {
+		char *argv[] = {t->py.executable, (char *)"-I", (char *)"-m", (char *)"compileall",
+				(char *)"-q", (char *)"-j", (char *)"0", (char *)"-d", (char *)"",
+				dir.buf, NULL};
+		int devnull = open("/dev/null", O_WRONLY);
+		if (devnull >= 0)
+			dup2(devnull, 1);
+		execve(t->py.executable, argv, envp);
+		_exit(127);
+	}
+	while (waitpid(pid, &status, 0) < 0)
+		if (errno != EINTR)
+			break;
+	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+		strbuf_release(&dir);
+		return error_set(err, BURROW_EFAIL, "--compile: %s -m compileall failed (status %d)",
+				 t->py.executable, WIFEXITED(status) ? WEXITSTATUS(status) : -1);
+	}
+	/* Record what it wrote. */
+	strbuf_reset(&out);
+	strbuf_addf(&out, "find '%s' -name '*.pyc' -path '*/__pycache__/*' -type f", dir.buf);
+	f = popen(out.buf, "r");
+	if (f) {
+		char line[PATH_MAX];
+		size_t rootlen = strlen(root) + 1;
+		while (!r && fgets(line, sizeof(line), f)) {
+			struct strbuf src = STRBUF_INIT, data = STRBUF_INIT;
+			struct tree_entry e;
+			const char *rel, *pc, *base;
+			sqlite3_stmt *st;
+			char *dot;
+
+			line[strcspn(line, "\n")] = '\0';
+			if (strlen(line) <= rootlen)
+				continue;
+			rel = line + rootlen;
+			pc = strstr(rel, "/__pycache__/");
+			if (!pc)
+				continue;
+			base = pc + 13;
+			dot = strchr(base, '.');
+			strbuf_add(&src, rel, (size_t)(pc - rel) + 1);
+			strbuf_add(&src, base, dot ? (size_t)(dot - base) : strlen(base));
+			strbuf_addstr(&src, ".py");
+			memset(&e, 0, sizeof(e));
+			e.type = TREE_FILE;
+			e.mode = 0644;
+			if (fs_read_file(ed->staging_fd, rel, 256 << 20, &data) == 0) {
+				e.size = data.len;
+				sha256_buffer_hex(data.buf, data.len, e.sha256);
+			}
+			fchmodat(ed->staging_fd, rel, 0644, 0);
+			if (sqlite3_prepare_v2(db, "SELECT bundle FROM files WHERE path=?1", -1, &st,
+					       NULL) == SQLITE_OK) {
+				sqlite3_bind_text(st, 1, src.buf, -1, SQLITE_STATIC);
+				if (sqlite3_step(st) == SQLITE_ROW)
+					r = state_add_file(db, (const char *)sqlite3_column_text(st, 0),
+							   rel, &e, err);
+				sqlite3_finalize(st);
+			}
+			strbuf_release(&src);
+			strbuf_release(&data);
+		}
+		pclose(f);
+	}
+	strbuf_release(&dir);
+	strbuf_release(&out);
+	return r;
+}
+
+static int stage_env(const struct install_options *o, const struct target *t, struct envdir *ed,
+		     struct cache *c, struct pick *picks, size_t n, struct install_result *res,
+		     struct strbuf *err)
 {
 	static const char *const dirs[] = {"bin", "lib", ".burrow"};
 	struct strbuf facts = STRBUF_INIT, info = STRBUF_INIT;
 	sqlite3 *db = NULL;
-	size_t i, j;
+	size_t i;
 	int r;
 
 	if ((r = envdir_stage(ed, err)))
 		return r;
+	if (t->python && (r = python_venv_write(ed->staging_fd, &t->py, o->command, err)))
+		return r;
 	for (i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++)
-		if (mkdirat(ed->staging_fd, dirs[i], 0755) < 0)
+		if (mkdirat(ed->staging_fd, dirs[i], 0755) < 0 && errno != EEXIST)
 			return error_set(err, BURROW_EFAIL, "%s: %s", dirs[i], strerror(errno));
 	if ((r = state_create(ed->staging_fd, &db, err)))
 		return r;
@@ -487,7 +900,7 @@ static int stage_env(const struct install_options *o, struct envdir *ed, struct 
 		struct pick *p = &picks[i];
 		struct state_bundle sb;
 		struct strbuf req = STRBUF_INIT, summary = STRBUF_INIT, name = STRBUF_INIT,
-		              ver = STRBUF_INIT;
+			      ver = STRBUF_INIT;
 		int tfd;
 
 		strbuf_reset(&info);
@@ -504,26 +917,15 @@ static int stage_env(const struct install_options *o, struct envdir *ed, struct 
 		sb.key = p->b->key;
 		sb.name = name.len ? name.buf : p->b->name;
 		sb.version = ver.len ? ver.buf : p->b->version;
-		sb.kind = (char *)"bundle";
+		sb.kind = (char *)(p->wheel ? "wheel" : "bundle");
 		sb.sha256 = p->sha256;
 		sb.filename = p->filename;
 		sb.requires = req.buf;
 		sb.summary = summary.buf;
 		r = state_add_bundle(db, &sb, err);
-		for (j = 0; j < p->entries.len && !r; j++) {
-			const struct tree_entry *e = &p->entries.items[j];
-			if ((r = signals_pending())) {
-				error_set(err, r, "interrupted");
-				break;
-			}
-			if (is_bundle_info(e->path))
-				continue;
-			r = link_entry(tfd, ed->staging_fd, e, err);
-			if (!r && e->type != TREE_DIR) {
-				r = state_add_file(db, p->b->key, e->path, e, err);
-				res->files++;
-			}
-		}
+		if (!r)
+			r = p->wheel ? stage_wheel(t, ed->staging_fd, tfd, p, db, res, err)
+				     : stage_bundle(ed->staging_fd, tfd, p, db, res, err);
 		if (r && r != BURROW_EINT && r != BURROW_ETERM)
 			error_prefix(err, r, "%s", p->filename);
 		close(tfd);
@@ -532,26 +934,33 @@ static int stage_env(const struct install_options *o, struct envdir *ed, struct 
 		strbuf_release(&name);
 		strbuf_release(&ver);
 	}
+	if (!r && o->compile && t->python) {
+		progress(o, "compile", "%s", t->py.site_rel);
+		r = compile_site(t, ed, db, err);
+	}
 	if (!r)
 		r = state_set_meta(db, "manifest_digest", o->m ? o->m->digest : "", err);
 	if (!r)
 		r = state_set_meta(db, "burrow_version", BURROW_VERSION, err);
+	if (!r && t->python)
+		r = state_set_meta(db, "python", t->py.executable, err);
+	if (!r)
+		r = state_set_meta(db, "compiled", o->compile ? "1" : "0", err);
 	if (!r)
 		r = state_finish(db, err);
 	else
 		state_close(db);
 	db = NULL;
-	if (!r && o->m) {
+	if (!r && o->m && o->m->path) {
 		struct strbuf raw = STRBUF_INIT;
-		if (o->m->path && fs_read_file(AT_FDCWD, o->m->path, 4 << 20, &raw) == 0)
-			r = write_file(ed->staging_fd, ".burrow/manifest.toml", raw.buf, raw.len,
-			               err);
+		if (fs_read_file(AT_FDCWD, o->m->path, 4 << 20, &raw) == 0)
+			r = write_file(ed->staging_fd, ".burrow/manifest.toml", raw.buf, raw.len, err);
 		strbuf_release(&raw);
 	}
 	if (!r) {
 		struct manifest empty;
 		manifest_init(&empty);
-		launch_facts_write(o->m ? o->m : &empty, 0, &facts);
+		launch_facts_write(o->m ? o->m : &empty, t->python, &facts);
 		r = write_file(ed->staging_fd, ".burrow/run", facts.buf, facts.len, err);
 	}
 	strbuf_release(&facts);
@@ -560,7 +969,8 @@ static int stage_env(const struct install_options *o, struct envdir *ed, struct 
 }
 
 /* The env holds exactly this manifest already, and its trees exist. */
-static int is_noop(const struct install_options *o, struct envdir *ed, struct cache *c)
+static int is_noop(const struct install_options *o, const struct target *t, struct envdir *ed,
+		   struct cache *c)
 {
 	struct strbuf v = STRBUF_INIT;
 	struct state_bundles sb;
@@ -573,12 +983,20 @@ static int is_noop(const struct install_options *o, struct envdir *ed, struct ca
 	if (state_open(fd, &db, NULL) == 0 && state_get_meta(db, "manifest_digest", &v) == 0 &&
 	    !strcmp(v.buf, o->m->digest)) {
 		strbuf_reset(&v);
-		if (state_get_meta(db, "burrow_version", &v) == 0 &&
-		    !strcmp(v.buf, BURROW_VERSION) && state_bundles(db, &sb, NULL) == 0) {
-			ok = sb.len == o->m->nbundles;
+		ok = state_get_meta(db, "burrow_version", &v) == 0 && !strcmp(v.buf, BURROW_VERSION);
+		strbuf_reset(&v);
+		if (ok && t->python)
+			ok = state_get_meta(db, "python", &v) == 0 && !strcmp(v.buf, t->py.executable);
+		strbuf_reset(&v);
+		if (ok)
+			ok = state_get_meta(db, "compiled", &v) == 0 &&
+			     !strcmp(v.buf, o->compile ? "1" : "0");
+		if (ok && state_bundles(db, &sb, NULL) == 0) {
 			for (i = 0; i < sb.len && ok; i++)
 				ok = cache_tree_has(c, sb.items[i].sha256);
 			state_bundles_release(&sb);
+		} else {
+			ok = 0;
 		}
 	}
 	state_close(db);
@@ -619,22 +1037,227 @@ static void diff_live(struct envdir *ed, struct pick *picks, size_t n, struct in
 		close(fd);
 }
 
+/* The interpreter an env is for: --python, else [env].python, else the
+ * one the live env was made with; NULL for a native env. */
+static char *python_spec(const struct install_options *o, struct envdir *ed, int have_env)
+{
+	struct strbuf v = STRBUF_INIT;
+	sqlite3 *db = NULL;
+	int fd;
+
+	if (o->python)
+		return strdup(o->python);
+	if (o->m && o->m->python)
+		return strdup(o->m->python);
+	if (!have_env || (fd = envdir_open_live(ed)) < 0)
+		return NULL;
+	if (state_open(fd, &db, NULL) == 0 && state_get_meta(db, "python", &v) == 0) {
+		state_close(db);
+		close(fd);
+		return strbuf_detach(&v, NULL);
+	}
+	state_close(db);
+	close(fd);
+	strbuf_release(&v);
+	return NULL;
+}
+
+static int target_init(const struct install_options *o, struct cache *c, struct envdir *ed,
+		       int have_env, struct target *t, struct strbuf *err)
+{
+	struct strbuf path = STRBUF_INIT;
+	char *spec;
+	int r;
+
+	memset(t, 0, sizeof(*t));
+	uname(&t->uts);
+	spec = python_spec(o, ed, have_env);
+	if (!spec) {
+		/* Native env: markers see this machine, and no Python. */
+		t->env.os_name = "posix";
+		t->env.sys_platform = "linux";
+		t->env.platform_system = "Linux";
+		t->env.platform_machine = t->uts.machine;
+		t->env.platform_release = t->uts.release;
+		t->env.platform_version = t->uts.version;
+		return 0;
+	}
+	r = python_find(c, spec, o->search_path ? o->search_path : LAUNCH_DEFAULT_PATH, &path, err);
+	free(spec);
+	if (!r)
+		r = python_query(c, path.buf, &t->py, err);
+	strbuf_release(&path);
+	if (r)
+		return r;
+	t->python = 1;
+	if ((r = tags_build(&t->py.target, &t->tags, err)))
+		return r;
+	t->env = t->py.markers;
+	return 0;
+}
+
+static void target_release(struct target *t)
+{
+	if (t->python) {
+		python_info_release(&t->py);
+		tags_release(&t->tags);
+	}
+	memset(t, 0, sizeof(*t));
+}
+
+/* Whether a lock entry applies to the target (its marker and
+ * requires-python); 1 yes, 0 no, or an error code < 0 with err set. */
+static int selected(const struct install_options *o, const struct target *t,
+		    const struct manifest_bundle *b, struct strbuf *err)
+{
+	struct strbuf loc = STRBUF_INIT, e = STRBUF_INIT;
+	int result = 1;
+
+	if (b->marker) {
+		struct pep508_marker *mk = NULL;
+		if (pep508_marker_parse(b->marker, strlen(b->marker), &mk, &e) != 0 ||
+		    pep508_marker_eval(mk, &t->env, &result, &e) != 0) {
+			where(o, b, &loc);
+			error_set(err, BURROW_EMANIFEST, "%s: marker \"%s\": %s", loc.buf, b->marker,
+				  e.buf);
+			result = -1;
+		}
+		pep508_marker_free(mk);
+	}
+	if (result == 1 && b->requires_python && !python_ok(t, b->requires_python))
+		result = 0;
+	strbuf_release(&loc);
+	strbuf_release(&e);
+	return result;
+}
+
+/* The requirement strings of a pick's info, parsed lazily. */
+static const struct pick *find_pick(const struct pick *picks, size_t n, const char *name)
+{
+	struct strbuf key = STRBUF_INIT;
+	const struct pick *r = NULL;
+	size_t i;
+
+	pep503_normalize(name, &key);
+	for (i = 0; i < n && !r; i++)
+		if (!strcmp(picks[i].b->key, key.buf))
+			r = &picks[i];
+	strbuf_release(&key);
+	return r;
+}
+
+static int has_extra(const struct pick *p, const char *extra)
+{
+	size_t i;
+
+	for (i = 0; i < p->nextras; i++)
+		if (!strcmp(p->extras[i], extra))
+			return 1;
+	return 0;
+}
+
+/* pip check, before the env changes: every Requires-Dist / Requires of
+ * every pin, with markers evaluated for the target (and the extras other
+ * pins ask for), is satisfied by the pinned set.  Exit 4 otherwise. */
+static int check_consistency(const struct install_options *o, const struct target *t,
+			     struct pick *picks, size_t n, struct strbuf *err)
+{
+	int changed = 1, rounds = 0, r = 0;
+
+	while (changed && !r && rounds++ < 64) {
+		size_t i;
+
+		changed = 0;
+		for (i = 0; i < n && !r; i++) {
+			struct strbuf reqs = STRBUF_INIT;
+			const char *q;
+
+			info_field(picks[i].info.buf, "Requires", &reqs, 1);
+			for (q = reqs.len ? reqs.buf : NULL; q && !r;) {
+				const char *nl = strchr(q, '\n');
+				size_t len = nl ? (size_t)(nl - q) : strlen(q);
+				struct pep508_req req;
+				struct strbuf e = STRBUF_INIT, loc = STRBUF_INIT;
+				size_t x;
+				int applies = 0;
+
+				memset(&req, 0, sizeof(req));
+				if (pep508_parse(q, len, &req, &e) != 0) {
+					/* As pip check: an unparsable requirement is skipped. */
+					goto next;
+				}
+				for (x = 0; x <= picks[i].nextras && !applies; x++) {
+					struct pep508_env env = t->env;
+					int res = 1;
+					env.extra = x == 0 ? "" : picks[i].extras[x - 1];
+					if (req.marker &&
+					    pep508_marker_eval(req.marker, &env, &res, &e) != 0)
+						res = 0;
+					applies = res;
+				}
+				if (applies) {
+					const struct pick *dep = find_pick(picks, n, req.name);
+					where(o, picks[i].b, &loc);
+					if (!dep) {
+						r = error_set(err, BURROW_ERESOLVE,
+							      "%s==%s requires %.*s, which the "
+							      "manifest does not pin",
+							      loc.buf, picks[i].b->version, (int)len, q);
+					} else if (!pep508_satisfied(&req, dep->b->version)) {
+						r = error_set(err, BURROW_ERESOLVE,
+							      "%s==%s requires %.*s, but the manifest "
+							      "pins %s %s",
+							      loc.buf, picks[i].b->version, (int)len, q,
+							      dep->b->name, dep->b->version);
+					} else {
+						struct pick *d = (struct pick *)dep;
+						for (x = 0; x < req.nextras; x++) {
+							struct strbuf ex = STRBUF_INIT;
+							char **nv;
+							pep508_canonical_name(req.extras[x],
+									      strlen(req.extras[x]),
+									      &ex);
+							if (has_extra(d, ex.buf)) {
+								strbuf_release(&ex);
+								continue;
+							}
+							nv = realloc(d->extras,
+								     (d->nextras + 1) * sizeof(char *));
+							if (!nv) {
+								strbuf_release(&ex);
+								break;
+							}
+							d->extras = nv;
+							d->extras[d->nextras++] = strbuf_detach(&ex, NULL);
+							changed = 1;
+						}
+					}
+				}
+			next:
+				pep508_release(&req);
+				strbuf_release(&e);
+				strbuf_release(&loc);
+				q = nl ? nl + 1 : NULL;
+			}
+			strbuf_release(&reqs);
+		}
+	}
+	return r;
+}
+
 int install_run(const struct install_options *o, struct install_result *res, struct strbuf *err)
 {
 	struct envdir ed;
 	struct cache c;
+	struct target t;
 	struct pick *picks = NULL;
-	size_t n = o->m ? o->m->nbundles : 0, i;
+	size_t n = 0, i, j;
 	int r, have_env = 0;
 
 	memset(res, 0, sizeof(*res));
 	memset(&ed, 0, sizeof(ed));
+	memset(&t, 0, sizeof(t));
 	ed.parent_fd = ed.lock_fd = ed.staging_fd = -1;
-	if (o->m && o->m->python)
-		return error_set(
-		    err, BURROW_EMANIFEST,
-		    "%s: [env].python: Python envs are not supported by this build yet",
-		    o->m->path);
 	if ((r = cache_open(&c, o->cache_dir, err)))
 		return r;
 	if (!o->fetch_only) {
@@ -645,39 +1268,67 @@ int install_run(const struct install_options *o, struct install_result *res, str
 			goto out;
 		if (o->create && envdir_exists(&ed)) {
 			r = error_set(err, BURROW_EFAIL,
-			              "%s: already exists (use burrow install to change it)",
-			              o->env_path);
+				      "%s: already exists (use burrow install to change it)",
+				      o->env_path);
 			goto out;
 		}
 		if (!o->create && !envdir_exists(&ed)) {
-			r = error_set(err, BURROW_EFAIL,
-			              "%s: no such env (use burrow create to make it)",
-			              o->env_path);
-			goto out;
-		}
-		if (!o->create && is_noop(o, &ed, &c)) {
-			res->noop = 1;
-			res->bundles = n;
+			r = error_set(err, BURROW_EFAIL, "%s: no such env (use burrow create to make it)",
+				      o->env_path);
 			goto out;
 		}
 	}
-	picks = calloc(n ? n : 1, sizeof(*picks));
+	if ((r = target_init(o, &c, &ed, have_env && !o->create, &t, err)))
+		goto out;
+	if (o->m && o->m->requires_python && !python_ok(&t, o->m->requires_python)) {
+		r = error_set(err, BURROW_ERESOLVE, "%s: the lock requires Python %s, not %s",
+			      o->m->path, o->m->requires_python,
+			      t.python ? t.py.version : "none");
+		goto out;
+	}
+	if (have_env && !o->create && is_noop(o, &t, &ed, &c)) {
+		res->noop = 1;
+		res->bundles = o->m->nbundles;
+		goto out;
+	}
+	picks = calloc(o->m && o->m->nbundles ? o->m->nbundles : 1, sizeof(*picks));
 	if (!picks) {
 		r = error_set(err, BURROW_EFAIL, "out of memory");
 		goto out;
 	}
-	progress(o, "resolve", "%zu bundle%s", n, n == 1 ? "" : "s");
-	for (i = 0; i < n; i++) {
-		picks[i].b = &o->m->bundles[i];
-		if (pick_from_cache(&c, &picks[i]))
-			continue;
-		if (o->fetch.offline && !o->m->nrepos) {
-			r = error_set(err, BURROW_ERESOLVE,
-			              "%s: %s==%s: not in the cache (offline)", o->m->path,
-			              picks[i].b->name, picks[i].b->version);
+	for (i = 0; o->m && i < o->m->nbundles; i++) {
+		int sel = selected(o, &t, &o->m->bundles[i], err);
+		if (sel < 0) {
+			r = BURROW_EMANIFEST;
 			goto out;
 		}
-		if ((r = pick_from_repos(o, &picks[i], err)))
+		if (!sel)
+			continue;
+		for (j = 0; j < n; j++)
+			if (!strcmp(picks[j].b->key, o->m->bundles[i].key)) {
+				struct strbuf loc = STRBUF_INIT;
+				where(o, &o->m->bundles[i], &loc);
+				r = error_set(err, BURROW_EMANIFEST,
+					      "%s: a second entry for the same name applies to "
+					      "this target (first at line %d)",
+					      loc.buf, picks[j].b->line);
+				strbuf_release(&loc);
+				goto out;
+			}
+		picks[n].b = &o->m->bundles[i];
+		strbuf_init(&picks[n].info, 1 << 20);
+		n++;
+	}
+	progress(o, "resolve", "%zu bundle%s", n, n == 1 ? "" : "s");
+	for (i = 0; i < n; i++) {
+		if (pick_from_cache(&t, &c, &picks[i]))
+			continue;
+		if (o->fetch.offline && !o->m->nrepos && !picks[i].b->nfiles) {
+			r = error_set(err, BURROW_ERESOLVE, "%s: %s==%s: not in the cache (offline)",
+				      o->m->path, picks[i].b->name, picks[i].b->version);
+			goto out;
+		}
+		if ((r = pick_from_repos(o, &t, &picks[i], err)))
 			goto out;
 	}
 	if ((r = fetch_picks(o, &c, picks, n, res, err)))
@@ -686,10 +1337,12 @@ int install_run(const struct install_options *o, struct install_result *res, str
 		if ((r = unpack_pick(o, &c, &picks[i], res, err)))
 			goto out;
 	res->bundles = n;
+	if ((r = check_consistency(o, &t, picks, n, err)))
+		goto out;
 	if (o->fetch_only)
 		goto out;
 	diff_live(&ed, picks, n, res);
-	if ((r = stage_env(o, &ed, &c, picks, n, res, err)))
+	if ((r = stage_env(o, &t, &ed, &c, picks, n, res, err)))
 		goto out;
 	if ((r = signals_pending())) {
 		error_set(err, r, "interrupted");
@@ -703,11 +1356,14 @@ out:
 			free(picks[i].filename);
 			free(picks[i].url);
 			tree_list_release(&picks[i].entries);
-			if (picks[i].have_info)
-				bundle_info_release(&picks[i].info);
+			strbuf_release(&picks[i].info);
+			for (j = 0; j < picks[i].nextras; j++)
+				free(picks[i].extras[j]);
+			free(picks[i].extras);
 		}
 		free(picks);
 	}
+	target_release(&t);
 	if (have_env)
 		envdir_close(&ed);
 	cache_close(&c);

@@ -26,10 +26,14 @@ struct install_options {
 	const char *env_path;     /* NULL for fetch-only */
 	const struct manifest *m; /* NULL: an empty env (create without manifest) */
 	const char *cache_dir;    /* resolved cache directory */
+	const char *python;      /* --python, or NULL: [env].python, else the env's own */
+	const char *search_path; /* where interpreters are looked up (the caller's PATH) */
+	const char *command;     /* pyvenv.cfg "command", e.g. "burrow create ENV" */
 	struct fetch_options fetch;
 	int wait_seconds; /* for the env lock */
 	int create;       /* refuse an existing env */
 	int fetch_only;   /* burrow fetch: fill the cache, no env */
+	int compile;                 /* byte-compile site-packages with the base interpreter */
 	struct install_progress progress;
 };
 

@@ -10,6 +10,8 @@
 #include "cache.h"
 #include "install.h"
 #include "manifest.h"
+#include "pylock.h"
+#include "reqfile.h"
 #include "util/error.h"
 #include "util/signals.h"
 
@@ -154,16 +156,22 @@ int cmd_install_options(struct install_options *o, struct strbuf *cache_dir, str
 	o->fetch.cacert = globals.cacert;
 	o->wait_seconds = globals.wait;
 	o->progress.event = cmd_progress;
+	o->search_path = getenv("PATH");
 	return 0;
 }
 
 int cmd_source_option(int argc, char **argv, int *i, struct cmd_source *s)
 {
 	const char *a = argv[*i];
-	static const char *const names[] = {"--manifest", "--index-url", "--find-links"};
+	static const char *const names[] = {"--manifest", "--index-url", "--find-links",
+					    "--python"};
 	size_t k, n;
 
-	for (k = 0; k < 3; k++) {
+	if (!strcmp(a, "--compile")) {
+		s->compile = 1;
+		return 1;
+	}
+	for (k = 0; k < 4; k++) {
 		char *val;
 		n = strlen(names[k]);
 		if (strncmp(a, names[k], n) || (a[n] != '=' && a[n] != '\0'))
@@ -178,6 +186,8 @@ int cmd_source_option(int argc, char **argv, int *i, struct cmd_source *s)
 		}
 		if (k == 0)
 			s->manifest = val;
+		else if (k == 3)
+			s->python = val;
 		else if (cmd_list_add(k == 1 ? &s->index_urls : &s->find_links, val) < 0)
 			return -1;
 		return 1;
@@ -185,12 +195,29 @@ int cmd_source_option(int argc, char **argv, int *i, struct cmd_source *s)
 	return 0;
 }
 
+/* The three inputs land in one model: pylock.toml (PEP 751) by its name,
+ * requirements files by their .txt/.in suffix, burrow's TOML otherwise. */
+static int cmd_read_manifest(const char *path, struct manifest *m, struct strbuf *err)
+{
+	const char *base = strrchr(path, '/');
+	size_t n;
+
+	base = base ? base + 1 : path;
+	n = strlen(base);
+	if (!strcmp(base, "pylock.toml") ||
+	    (!strncmp(base, "pylock.", 7) && n > 12 && !strcmp(base + n - 5, ".toml")))
+		return pylock_load(path, m, err);
+	if ((n > 4 && !strcmp(base + n - 4, ".txt")) || (n > 3 && !strcmp(base + n - 3, ".in")))
+		return reqfile_load(path, m, err);
+	return manifest_load(path, m, err);
+}
+
 int cmd_load_manifest(struct cmd_source *s, struct manifest *m, struct strbuf *err)
 {
 	size_t k;
 	int r;
 
-	if (s->manifest && (r = manifest_load(s->manifest, m, err)))
+	if (s->manifest && (r = cmd_read_manifest(s->manifest, m, err)))
 		return r;
 	for (k = 0; k < s->index_urls.n; k++)
 		if ((r = manifest_add_repo(m, s->index_urls.v[k], err)))

@@ -44,11 +44,11 @@
 
 #include <stddef.h>
 
-#define REQFILE_MAX_BYTES ((size_t)4 << 20)   /* one file */
-#define REQFILE_MAX_TOTAL ((size_t)16 << 20)  /* all files of one load */
-#define REQFILE_MAX_LINE ((size_t)1 << 20)    /* one logical line */
-#define REQFILE_MAX_DEPTH 16                  /* nesting of -r includes */
-#define REQFILE_MAX_HASHES 4096               /* --hash options on one requirement */
+#define REQFILE_MAX_BYTES ((size_t)4 << 20)  /* one file */
+#define REQFILE_MAX_TOTAL ((size_t)16 << 20) /* all files of one load */
+#define REQFILE_MAX_LINE ((size_t)1 << 20)   /* one logical line */
+#define REQFILE_MAX_DEPTH 16                 /* nesting of -r includes */
+#define REQFILE_MAX_HASHES 4096              /* --hash options on one requirement */
 #define REQFILE_MAX_BUNDLES 100000
 
 /*
@@ -74,6 +74,6 @@ int reqfile_load(const char *path, struct manifest *m, struct strbuf *err);
  * bytes).  Returns as reqfile_load.
  */
 int reqfile_parse(const char *data, size_t len, const char *path, const char *basedir,
-		  struct manifest *m, int depth, struct strbuf *err);
+                  struct manifest *m, int depth, struct strbuf *err);
 
 #endif
