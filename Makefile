@@ -29,17 +29,20 @@ LDFLAGS += -fsanitize=$(SANITIZE)
 endif
 
 SRC   := $(wildcard src/*.c src/util/*.c)
-CMDS  := src/main.c $(wildcard src/cmd_*.c)
+CMDS  := src/main.c src/front.c $(wildcard src/cmd_*.c)
 CORE  := $(filter-out $(CMDS),$(SRC))
 OBJ   := $(patsubst src/%.c,$(BUILD)/obj/%.o,$(CORE))
-CMDOBJ := $(patsubst src/%.c,$(BUILD)/obj/%.o,$(CMDS))
+CMDOBJ := $(patsubst src/%.c,$(BUILD)/obj/%.o,$(filter-out src/front.c,$(CMDS)))
+# The front binary (burrow) links libc only: see src/front.c.
+FRONT := front cmd_common cmd_run cmd_env launch noop util/strbuf util/error util/fs util/signals
+FRONTOBJ := $(patsubst %,$(BUILD)/obj/%.o,$(FRONT))
 UNIT  := $(patsubst tests/unit/%.c,$(BUILD)/unit/%,$(wildcard tests/unit/test_*.c))
 FUZZ_SRC := $(wildcard tests/fuzz/fuzz_*.c)
 REPLAY := $(patsubst tests/fuzz/%.c,$(BUILD)/replay/%,$(FUZZ_SRC))
 
 .PHONY: all deps test unit conformance fuzz-replay e2e demo fuzz install bench clean format checksrc
 
-all: $(BUILD)/burrow
+all: $(BUILD)/burrow $(BUILD)/burrow-core
 
 deps:
 	@scripts/install-deps
@@ -48,8 +51,11 @@ $(BUILD)/obj/%.o: src/%.c
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
-$(BUILD)/burrow: $(CMDOBJ) $(OBJ)
+$(BUILD)/burrow-core: $(CMDOBJ) $(OBJ)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/burrow: $(FRONTOBJ)
+	$(CC) $(LDFLAGS) -o $@ $^
 
 $(BUILD)/unit/%: tests/unit/%.c $(OBJ)
 	@mkdir -p $(dir $@)
@@ -88,6 +94,8 @@ fuzz: deps $(FUZZ_BIN)
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin
 	install -m 0755 $(BUILD)/burrow $(DESTDIR)$(PREFIX)/bin/burrow
+	install -d $(DESTDIR)$(PREFIX)/libexec/burrow
+	install -m 0755 $(BUILD)/burrow-core $(DESTDIR)$(PREFIX)/libexec/burrow/burrow-core
 
 bench: deps all
 	@scripts/bench

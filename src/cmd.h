@@ -20,6 +20,8 @@ extern struct globals globals;
  * returns 1 if consumed, 0 if not a global option, -1 on a usage error
  * (already printed). */
 int cmd_global_option(int argc, char **argv, int *i);
+/* Reads the BURROW_* environment variables into globals. */
+void cmd_env_defaults(void);
 /* Prints "burrow: error: <msg>" (nothing for code 0) and returns code. */
 int cmd_fail(int code, const struct strbuf *err);
 /* Prints a usage error for cmd and returns BURROW_EUSAGE. */

@@ -1,9 +1,10 @@
 /*
- * burrow run [--keep VAR]... [--env K=V]... ENV -- CMD [ARG...]
+ * burrow run [--user NAME|UID[:GROUP|GID]] [--keep VAR]... [--env K=V]... ENV -- CMD [ARG...]
  *
  * Execs CMD inside ENV: the environment is built from an allowlist, CMD is
  * looked up on the env's PATH, and burrow becomes CMD (no fork), so CMD
  * keeps our pid, gets signals directly and its exit status is its own.
+ * --user drops privileges first, as su-exec and gosu do (launch.h).
  * Returns only on failure: 127 not found, 126 not executable.
  */
 #include "cmd.h"
@@ -37,7 +38,7 @@ int cmd_run(int argc, char **argv)
 {
 	struct cmd_list keep = {0}, set = {0};
 	struct strbuf err = STRBUF_INIT;
-	const char *env = NULL;
+	const char *env = NULL, *user = NULL;
 	char *v;
 	int i, r;
 
@@ -58,8 +59,12 @@ int cmd_run(int argc, char **argv)
 				return cmd_usage("run", "--env needs NAME=VALUE");
 			continue;
 		}
-		if ((r = value(argc, argv, &i, "--user", &v)))
-			return cmd_usage("run", "--user is not supported by this build yet");
+		if ((r = value(argc, argv, &i, "--user", &v))) {
+			if (r < 0 || !*v)
+				return cmd_usage("run", "--user needs NAME|UID[:GROUP|GID]");
+			user = v;
+			continue;
+		}
 		if ((r = cmd_global_option(argc, argv, &i))) {
 			if (r < 0)
 				return BURROW_EUSAGE;
@@ -73,7 +78,7 @@ int cmd_run(int argc, char **argv)
 		return cmd_usage("run", "which env? (burrow run ENV -- CMD [ARG...])");
 	if (i >= argc)
 		return cmd_usage("run", "which command? (burrow run ENV -- CMD [ARG...])");
-	r = launch_run(env, keep.v, keep.n, set.v, set.n, argv + i, &err);
+	r = launch_run(env, user, keep.v, keep.n, set.v, set.n, argv + i, &err);
 	/* Only failures come back. */
 	cmd_fail(r, &err);
 	strbuf_release(&err);

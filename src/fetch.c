@@ -863,6 +863,28 @@ fail:
 
 static int curl_ready;
 
+/* Tells opt->progress where the whole call stands; at most every
+ * FETCH_POLL_MS unless final. */
+static void report(const struct fetch_options *opt, const struct xfer *xs, size_t n,
+                   int64_t *last_ms, int final)
+{
+	uint64_t bytes = 0;
+	size_t i, done = 0;
+	int64_t now;
+
+	if (!opt->progress)
+		return;
+	now = now_ms();
+	if (!final && now - *last_ms < FETCH_POLL_MS)
+		return;
+	*last_ms = now;
+	for (i = 0; i < n; i++) {
+		bytes += xs[i].received;
+		done += xs[i].state == XFER_DONE;
+	}
+	opt->progress(opt->progress_arg, bytes, done, n);
+}
+
 int fetch_run(const struct fetch_options *opt, struct fetch_job *jobs, size_t n)
 {
 	struct fetch_options defaults;
@@ -870,6 +892,7 @@ int fetch_run(const struct fetch_options *opt, struct fetch_job *jobs, size_t n)
 	CURLM *multi = NULL;
 	size_t i, active = 0, left = 0;
 	int sig = 0, rc = 0, maxjobs;
+	int64_t reported = 0;
 
 	if (!opt) {
 		fetch_options_init(&defaults);
@@ -976,6 +999,7 @@ int fetch_run(const struct fetch_options *opt, struct fetch_job *jobs, size_t n)
 		}
 		if (!left)
 			break;
+		report(opt, xs, n, &reported, 0);
 		now = now_ms();
 		for (i = 0; i < n; i++) {
 			if (xs[i].state == XFER_PENDING && active < (size_t)maxjobs)
@@ -994,6 +1018,8 @@ int fetch_run(const struct fetch_options *opt, struct fetch_job *jobs, size_t n)
 
 	if (!sig)
 		sig = signals_pending();
+	if (!sig)
+		report(opt, xs, n, &reported, 1);
 	for (i = 0; i < n; i++) {
 		struct xfer *x = &xs[i];
 

@@ -36,6 +36,12 @@ struct fetch_options {
 	int jobs;             /* transfers at once, default 16 */
 	const char *cacert;   /* CA bundle file, or NULL for libcurl's default */
 	int offline;          /* refuse http(s) URLs with BURROW_EFETCH "offline" */
+	/* Optional, for a progress display: called from fetch_run's loop at
+	 * most every 100 ms, and once when all jobs are done, with the body
+	 * bytes received so far over all jobs of the call, the jobs finished
+	 * and the jobs in all.  NULL: none. */
+	void (*progress)(void *arg, uint64_t bytes, size_t done, size_t total);
+	void *progress_arg;
 };
 
 /* Fills *o with the defaults above. */

@@ -149,6 +149,8 @@ int filename_parse(const char *filename, struct filename_info *out)
 	len[nparts] = (size_t)(filename + stem - start[nparts]);
 	nparts++;
 
+	if (nparts < 2)
+		goto fail;
 	if (copy_field(out->name, sizeof(out->name), start[0], len[0], "._") < 0 ||
 	    !pep503_valid(out->name))
 		goto fail;

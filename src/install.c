@@ -14,6 +14,7 @@
 #include "filename.h"
 #include "launch.h"
 #include "metadata.h"
+#include "noop.h"
 #include "pep440.h"
 #include "pep508.h"
 #include "python.h"
@@ -953,7 +954,7 @@ static int stage_env(const struct install_options *o, const struct target *t, st
 	db = NULL;
 	if (!r && o->m && o->m->path) {
 		struct strbuf raw = STRBUF_INIT;
-		if (fs_read_file(AT_FDCWD, o->m->path, 4 << 20, &raw) == 0)
+		if (fs_read_user_file(o->m->path, 16 << 20, &raw, NULL) == 0)
 			r = write_file(ed->staging_fd, ".burrow/manifest.toml", raw.buf, raw.len, err);
 		strbuf_release(&raw);
 	}
@@ -962,6 +963,19 @@ static int stage_env(const struct install_options *o, const struct target *t, st
 		manifest_init(&empty);
 		launch_facts_write(o->m ? o->m : &empty, t->python, &facts);
 		r = write_file(ed->staging_fd, ".burrow/run", facts.buf, facts.len, err);
+	}
+	if (!r) {
+		char **trees = calloc(n + 1, sizeof(char *));
+		strbuf_reset(&facts);
+		for (i = 0; trees && i < n; i++)
+			trees[i] = picks[i].sha256;
+		if (!trees || noop_write(&facts, BURROW_VERSION, o->python,
+					 t->python ? t->py.executable : NULL, o->compile, trees,
+					 n) < 0)
+			r = error_set(err, BURROW_EFAIL, "out of memory");
+		else
+			r = write_file(ed->staging_fd, ".burrow/noop", facts.buf, facts.len, err);
+		free(trees);
 	}
 	strbuf_release(&facts);
 	strbuf_release(&info);

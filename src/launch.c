@@ -12,6 +12,14 @@
  * Loader variables (LD_*) can never come from the caller, not even through
  * --keep or [run].pass: the app's libraries come from the env or the
  * system, never from the shell that started it.
+ *
+ * --user works like su-exec and gosu: the user and group are resolved
+ * first (as root, from passwd and group), HOME/USER/LOGNAME of the caller
+ * are replaced by the user's before the allowlist sees them, and after the
+ * environment is built the process drops groups, gid and uid, in that
+ * order, checks that the drop took and sets NO_NEW_PRIVS; only then is the
+ * command looked up (as the user: what they cannot execute is 126) and
+ * exec'd.
  */
 #include "launch.h"
 
@@ -21,11 +29,14 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
 #include <limits.h>
+#include <pwd.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -407,17 +418,231 @@ int launch_env_for(const char *env_path, char *const *keep, size_t nkeep, char *
 	return r;
 }
 
-int launch_run(const char *env_path, char *const *keep, size_t nkeep, char *const *set, size_t nset,
-               char *const *argv, struct strbuf *err)
+/* ---- --user ---- */
+
+#define USER_SPEC_MAX 512
+#define USER_GROUPS_MAX 65536 /* NGROUPS_MAX on Linux */
+
+void launch_user_release(struct launch_user *u)
 {
-	struct strvec envp = {0}, args = {0};
+	free(u->groups);
+	free(u->name);
+	free(u->home);
+	memset(u, 0, sizeof(*u));
+}
+
+/* A decimal id: digits only, below (id_t)-1, which means "no change" to
+ * setuid and friends. */
+static int parse_id(const char *s, size_t n, unsigned long *out)
+{
+	unsigned long v = 0;
+	size_t i;
+
+	if (n == 0 || n > 10)
+		return -1;
+	for (i = 0; i < n; i++) {
+		if (s[i] < '0' || s[i] > '9')
+			return -1;
+		v = v * 10 + (unsigned long)(s[i] - '0');
+	}
+	if (v >= 0xffffffffUL)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+static int user_error(struct strbuf *err, int code, const char *spec, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+static int user_error(struct strbuf *err, int code, const char *spec, const char *fmt, ...)
+{
+	struct strbuf msg = STRBUF_INIT;
+	va_list ap;
+
+	strbuf_addstr(&msg, "--user ");
+	strbuf_add_escaped(&msg, spec, strlen(spec));
+	strbuf_addstr(&msg, ": ");
+	va_start(ap, fmt);
+	strbuf_vaddf(&msg, fmt, ap);
+	va_end(ap);
+	error_set(err, code, "%s", msg.buf);
+	strbuf_release(&msg);
+	return code;
+}
+
+int launch_user_resolve(const char *spec, struct launch_user *u, struct strbuf *err)
+{
+	const char *colon = strchr(spec, ':'), *group;
+	size_t ulen, glen;
+	char name[USER_SPEC_MAX + 1];
+	struct passwd *pw;
+	unsigned long id;
+	int have_group, have_pw = 0;
+
+	memset(u, 0, sizeof(*u));
+	if (strlen(spec) > USER_SPEC_MAX)
+		return user_error(err, BURROW_EUSAGE, spec, "too long");
+	ulen = colon ? (size_t)(colon - spec) : strlen(spec);
+	group = colon ? colon + 1 : "";
+	glen = strlen(group);
+	have_group = glen > 0; /* "user:" is "user", as gosu takes it */
+	if (ulen == 0)
+		return user_error(err, BURROW_EUSAGE, spec, "expected NAME|UID[:GROUP|GID]");
+	if (strchr(group, ':'))
+		return user_error(err, BURROW_EUSAGE, spec, "expected NAME|UID[:GROUP|GID]");
+	memcpy(name, spec, ulen);
+	name[ulen] = '\0';
+
+	errno = 0;
+	if (parse_id(name, ulen, &id) == 0) {
+		u->uid = (uid_t)id;
+		pw = getpwuid(u->uid);
+		if (!pw && !have_group)
+			return user_error(err, BURROW_EFAIL, spec,
+			                  "no user with uid %lu in passwd (name a group too: "
+			                  "--user %lu:GID)",
+			                  id, id);
+	} else {
+		pw = getpwnam(name);
+		if (!pw)
+			return user_error(err, BURROW_EFAIL, spec, "no such user");
+		u->uid = pw->pw_uid;
+	}
+	if (pw) {
+		have_pw = 1;
+		u->gid = pw->pw_gid;
+		if (!(u->name = strdup(pw->pw_name)) || !(u->home = strdup(pw->pw_dir))) {
+			launch_user_release(u);
+			return error_set(err, BURROW_EFAIL, "out of memory");
+		}
+	}
+	if (have_group) {
+		if (parse_id(group, glen, &id) == 0) {
+			u->gid = (gid_t)id;
+		} else {
+			struct group *gr = getgrnam(group);
+			if (!gr) {
+				launch_user_release(u);
+				return user_error(err, BURROW_EFAIL, spec, "no such group");
+			}
+			u->gid = gr->gr_gid;
+		}
+	}
+
+	if (have_pw && !have_group) {
+		/* The user's own groups, as login would give them. */
+		int n = 64;
+		for (;;) {
+			int want = n;
+			gid_t *g = malloc((size_t)n * sizeof(gid_t));
+			if (!g) {
+				launch_user_release(u);
+				return error_set(err, BURROW_EFAIL, "out of memory");
+			}
+			if (getgrouplist(u->name, u->gid, g, &want) >= 0) {
+				u->groups = g;
+				u->ngroups = (size_t)want;
+				break;
+			}
+			free(g);
+			if (want <= n || want > USER_GROUPS_MAX) {
+				launch_user_release(u);
+				return user_error(err, BURROW_EFAIL, spec,
+				                  "cannot list the user's groups");
+			}
+			n = want;
+		}
+	} else {
+		u->groups = malloc(sizeof(gid_t));
+		if (!u->groups) {
+			launch_user_release(u);
+			return error_set(err, BURROW_EFAIL, "out of memory");
+		}
+		u->groups[0] = u->gid;
+		u->ngroups = 1;
+	}
+	return 0;
+}
+
+int launch_user_environ(const struct launch_user *u, char *const *caller, struct strvec *out,
+                        struct strbuf *err)
+{
+	for (; caller && *caller; caller++) {
+		if (!strncmp(*caller, "HOME=", 5) || !strncmp(*caller, "USER=", 5) ||
+		    !strncmp(*caller, "LOGNAME=", 8))
+			continue;
+		if (strvec_push(out, *caller) < 0)
+			return error_set(err, BURROW_EFAIL, "out of memory");
+	}
+	if (strvec_pushf(out, "HOME=%s", u->home ? u->home : "/") < 0)
+		return error_set(err, BURROW_EFAIL, "out of memory");
+	if (u->name && (strvec_pushf(out, "USER=%s", u->name) < 0 ||
+	                strvec_pushf(out, "LOGNAME=%s", u->name) < 0))
+		return error_set(err, BURROW_EFAIL, "out of memory");
+	return 0;
+}
+
+int launch_user_switch(const struct launch_user *u, struct strbuf *err)
+{
+	int self =
+	    u->uid == getuid() && u->uid == geteuid() && u->gid == getgid() && u->gid == getegid();
+
+	if (geteuid() != 0) {
+		if (!self)
+			return error_set(err, BURROW_EFAIL,
+			                 "--user: only root can switch users (running as uid %u, "
+			                 "asked for %u:%u)",
+			                 (unsigned)geteuid(), (unsigned)u->uid, (unsigned)u->gid);
+	} else {
+		if (setgroups(u->ngroups, u->groups) < 0)
+			return error_set(err, BURROW_EFAIL, "--user: setgroups: %s",
+			                 strerror(errno));
+		if (setgid(u->gid) < 0)
+			return error_set(err, BURROW_EFAIL, "--user: setgid %u: %s",
+			                 (unsigned)u->gid, strerror(errno));
+		if (setuid(u->uid) < 0)
+			return error_set(err, BURROW_EFAIL, "--user: setuid %u: %s",
+			                 (unsigned)u->uid, strerror(errno));
+	}
+	if (getuid() != u->uid || geteuid() != u->uid || getgid() != u->gid || getegid() != u->gid)
+		return error_set(err, BURROW_EFAIL, "--user: the switch to %u:%u did not take",
+		                 (unsigned)u->uid, (unsigned)u->gid);
+	if (u->uid != 0 && setuid(0) == 0)
+		return error_set(err, BURROW_EFAIL,
+		                 "--user: uid 0 could be regained after the switch");
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+		return error_set(err, BURROW_EFAIL, "--user: PR_SET_NO_NEW_PRIVS: %s",
+		                 strerror(errno));
+	return 0;
+}
+
+/* ---- run ---- */
+
+int launch_run(const char *env_path, const char *user, char *const *keep, size_t nkeep,
+               char *const *set, size_t nset, char *const *argv, struct strbuf *err)
+{
+	struct strvec envp = {0}, args = {0}, caller = {0};
 	struct strbuf prog = STRBUF_INIT;
+	struct launch_user u = {0};
+	struct launch_facts f;
+	char root[PATH_MAX];
 	const char *path;
 	size_t i;
 	int r;
 
-	if ((r = launch_env_for(env_path, keep, nkeep, set, nset, &envp, err)))
+	if (user && (r = launch_user_resolve(user, &u, err)))
 		return r;
+	if (user && (r = launch_user_environ(&u, environ, &caller, err)))
+		goto out;
+	if ((r = load(env_path, root, &f, err)))
+		goto out;
+	r = launch_build_env(&f, root, user ? caller.v : environ, keep, nkeep, set, nset, &envp,
+	                     err);
+	launch_facts_release(&f);
+	if (r)
+		goto out;
+	if (user && (r = launch_user_switch(&u, err)))
+		goto out;
 	path = launch_getenv(envp.v, "PATH");
 	if ((r = launch_find(argv[0], path ? path : "", &prog, err)))
 		goto out;
@@ -439,6 +664,8 @@ int launch_run(const char *env_path, char *const *keep, size_t nkeep, char *cons
 out:
 	strvec_release(&envp);
 	strvec_release(&args);
+	strvec_release(&caller);
 	strbuf_release(&prog);
+	launch_user_release(&u);
 	return r;
 }

@@ -11,6 +11,7 @@
 #include "util/strbuf.h"
 
 #include <stddef.h>
+#include <sys/types.h>
 
 #define LAUNCH_DEFAULT_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
@@ -58,9 +59,47 @@ const char *launch_getenv(char *const *envp, const char *name);
  * executable regular file). */
 int launch_find(const char *cmd, const char *path, struct strbuf *out, struct strbuf *err);
 
-/* The whole of `burrow run`: returns only on failure, with a code. */
-int launch_run(const char *env_path, char *const *keep, size_t nkeep, char *const *set, size_t nset,
-               char *const *argv, struct strbuf *err);
+/* The identity `run --user` switches to (su-exec, gosu). */
+struct launch_user {
+	uid_t uid;
+	gid_t gid;
+	gid_t *groups; /* supplementary groups to set (malloc'd) */
+	size_t ngroups;
+	char *name; /* passwd name (malloc'd), NULL when the uid has no entry */
+	char *home; /* passwd home (malloc'd), NULL when the uid has no entry */
+};
+
+/* Resolves a --user spec, NAME|UID[:GROUP|GID], against passwd and group
+ * (NSS).  NAME must exist; a bare UID must have a passwd entry (its
+ * primary group is used); UID:GID needs none.  Without a group the
+ * supplementary groups are the user's (getgrouplist), with one they are
+ * just that group (gosu's rule: "user:group" means exactly that group).
+ * The caller owns *u and releases it with launch_user_release.  Returns 0,
+ * BURROW_EUSAGE for a malformed spec, BURROW_EFAIL for an unknown user or
+ * group. */
+int launch_user_resolve(const char *spec, struct launch_user *u, struct strbuf *err);
+void launch_user_release(struct launch_user *u);
+
+/* Sets HOME, USER and LOGNAME in a caller environment (a copy in out) as
+ * the user would have them: HOME from passwd ("/" without an entry, as
+ * gosu does), USER and LOGNAME the passwd name (removed without an
+ * entry).  The allowlist then lets them through like any caller value, so
+ * [run].env and --env still win.  Returns 0 or BURROW_EFAIL (memory). */
+int launch_user_environ(const struct launch_user *u, char *const *caller, struct strvec *out,
+                        struct strbuf *err);
+
+/* Drops privileges to u: setgroups, setgid, setuid (in that order),
+ * checks that they took (real and effective ids, and that uid 0 cannot be
+ * regained), then PR_SET_NO_NEW_PRIVS.  Only root can switch: for anyone
+ * else a u that is the caller's own uid and gid is a no-op (plus
+ * NO_NEW_PRIVS), any other is BURROW_EFAIL.  Any failure is BURROW_EFAIL
+ * and the process must not go on to exec. */
+int launch_user_switch(const struct launch_user *u, struct strbuf *err);
+
+/* The whole of `burrow run`: returns only on failure, with a code.  user:
+ * a --user spec, or NULL to keep the caller's identity. */
+int launch_run(const char *env_path, const char *user, char *const *keep, size_t nkeep,
+               char *const *set, size_t nset, char *const *argv, struct strbuf *err);
 
 /* Builds the environment `run` would give, for `burrow env`. */
 int launch_env_for(const char *env_path, char *const *keep, size_t nkeep, char *const *set,

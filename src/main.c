@@ -21,8 +21,6 @@
 #include <string.h>
 #include <unistd.h>
 
-struct globals globals = {.wait = 600};
-
 struct command {
 	const char *name;
 	int (*fn)(int argc, char **argv);
@@ -41,98 +39,6 @@ static const struct command commands[] = {
     {"cache", cmd_cache, "show or clean the cache (dir, info, clean)"},
     {"help", cmd_help, "show help for burrow or a command"},
 };
-
-int cmd_fail(int code, const struct strbuf *err)
-{
-	if (code)
-		fprintf(stderr, "burrow: error: %s\n", err && err->len ? err->buf : "failed");
-	return code;
-}
-
-int cmd_usage(const char *cmd, const char *fmt, ...)
-{
-	va_list ap;
-
-	fprintf(stderr, "burrow %s: ", cmd);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fprintf(stderr, "\n(see burrow help %s)\n", cmd);
-	return BURROW_EUSAGE;
-}
-
-int cmd_list_add(struct cmd_list *l, char *s)
-{
-	char **p = realloc(l->v, (l->n + 2) * sizeof(char *));
-
-	if (!p)
-		return -1;
-	l->v = p;
-	l->v[l->n++] = s;
-	l->v[l->n] = NULL;
-	return 0;
-}
-
-static int parse_int(const char *s, int *out)
-{
-	char *end;
-	long v = strtol(s, &end, 10);
-
-	if (!*s || *end || v < 0 || v > 1000000)
-		return -1;
-	*out = (int)v;
-	return 0;
-}
-
-int cmd_global_option(int argc, char **argv, int *i)
-{
-	const char *a = argv[*i];
-	const char *val = NULL;
-	size_t n;
-
-#define VALUE(name)                                                                                \
-	(n = strlen(name), !strncmp(a, name, n) && (a[n] == '=' || a[n] == '\0')) &&               \
-	    ((val = a[n] == '=' ? a + n + 1 : (*i + 1 < argc ? argv[++*i] : NULL)) != NULL ||      \
-	     (fprintf(stderr, "burrow: %s needs a value\n", name), 0))
-
-	if (!strcmp(a, "-q") || !strcmp(a, "--quiet")) {
-		globals.quiet = 1;
-	} else if (!strcmp(a, "-v") || !strcmp(a, "--verbose")) {
-		globals.verbose++;
-	} else if (!strcmp(a, "--offline")) {
-		globals.offline = 1;
-	} else if (!strcmp(a, "--json")) {
-		globals.json = 1;
-	} else if (VALUE("--cache-dir")) {
-		globals.cache_dir = val;
-	} else if (VALUE("--jobs")) {
-		if (parse_int(val, &globals.jobs) < 0 || globals.jobs < 1) {
-			fprintf(stderr, "burrow: --jobs: expected a positive number\n");
-			return -1;
-		}
-	} else if (VALUE("--wait")) {
-		if (parse_int(val, &globals.wait) < 0) {
-			fprintf(stderr, "burrow: --wait: expected seconds\n");
-			return -1;
-		}
-	} else if (VALUE("--progress")) {
-		if (strcmp(val, "auto") && strcmp(val, "plain") && strcmp(val, "none")) {
-			fprintf(stderr, "burrow: --progress: expected auto, plain or none\n");
-			return -1;
-		}
-		globals.progress = val;
-	} else if (VALUE("--cacert")) {
-		globals.cacert = val;
-	} else {
-		if (val == NULL && a[0] == '-' && a[1] == '-' &&
-		    (!strcmp(a, "--cache-dir") || !strcmp(a, "--jobs") || !strcmp(a, "--wait") ||
-		     !strcmp(a, "--progress") || !strcmp(a, "--cacert")))
-			return -1;
-		return 0;
-	}
-#undef VALUE
-	return 1;
-}
 
 void cmd_progress(void *arg, const char *phase, const char *msg)
 {
@@ -255,25 +161,6 @@ void cmd_install_summary(const char *what, const struct install_options *o,
 		        res->fetched);
 }
 
-static void env_defaults(void)
-{
-	const char *v;
-
-	if ((v = getenv("BURROW_OFFLINE")) && *v && strcmp(v, "0"))
-		globals.offline = 1;
-	if ((v = getenv("BURROW_JOBS")) && *v)
-		parse_int(v, &globals.jobs);
-	if ((v = getenv("BURROW_WAIT")) && *v)
-		parse_int(v, &globals.wait);
-	if ((v = getenv("BURROW_PROGRESS")) && *v)
-		globals.progress = v;
-	if ((v = getenv("BURROW_CACERT")) && *v)
-		globals.cacert = v;
-	else if ((v = getenv("SSL_CERT_FILE")) && *v)
-		globals.cacert = v;
-	if ((v = getenv("BURROW_QUIET")) && *v && strcmp(v, "0"))
-		globals.quiet = 1;
-}
 
 static void usage(FILE *f)
 {
@@ -334,7 +221,7 @@ int main(int argc, char **argv)
 	int i = 1;
 	size_t k;
 
-	env_defaults();
+	cmd_env_defaults();
 	signals_install();
 	while (i < argc && argv[i][0] == '-') {
 		int r;

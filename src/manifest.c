@@ -563,7 +563,7 @@ int manifest_load(const char *path, struct manifest *m, struct strbuf *err)
 	char cwd[PATH_MAX];
 	int r;
 
-	if (fs_read_file(AT_FDCWD, path, MANIFEST_MAX_BYTES, &data) < 0) {
+	if (fs_read_user_file(path, MANIFEST_MAX_BYTES, &data, NULL) < 0) {
 		r = error_set(err, errno == ENOENT ? BURROW_EUSAGE : BURROW_EMANIFEST,
 		              "%s: cannot read manifest: %s", path, strerror(errno));
 		strbuf_release(&data);

@@ -15,6 +15,7 @@
 #include "pep508.h"
 #include "toml.h"
 #include "util/error.h"
+#include "util/fs.h"
 #include "util/sha256.h"
 
 #include <errno.h>
@@ -775,46 +776,6 @@ int pylock_parse(const char *data, size_t len, const char *path, const char *bas
 	return r;
 }
 
-/* Reads a whole regular file, following symlinks and "..": the lock is
- * named by the user (as for pip), not found under an env.  -1 with errno. */
-static int read_whole(const char *path, size_t max, struct strbuf *out)
-{
-	char buf[65536];
-	struct stat st;
-	int fd, e;
-
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
-	if (fd < 0)
-		return -1;
-	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
-		e = S_ISDIR(st.st_mode) ? EISDIR : EINVAL;
-		close(fd);
-		errno = e;
-		return -1;
-	}
-	for (;;) {
-		ssize_t n = read(fd, buf, sizeof(buf));
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			goto fail;
-		if (n == 0)
-			break;
-		if (out->len + (size_t)n > max) {
-			errno = EFBIG;
-			goto fail;
-		}
-		if (strbuf_add(out, buf, (size_t)n) < 0)
-			goto fail;
-	}
-	close(fd);
-	return 0;
-fail:
-	e = errno;
-	close(fd);
-	errno = e;
-	return -1;
-}
 
 int pylock_load(const char *path, struct manifest *m, struct strbuf *err)
 {
@@ -823,7 +784,7 @@ int pylock_load(const char *path, struct manifest *m, struct strbuf *err)
 	char cwd[PATH_MAX];
 	int r;
 
-	if (read_whole(path, PYLOCK_MAX_BYTES, &data) < 0) {
+	if (fs_read_user_file(path, PYLOCK_MAX_BYTES, &data, NULL) < 0) {
 		r = error_set(err, errno == ENOENT ? BURROW_EUSAGE : BURROW_EMANIFEST,
 		              "%s: cannot read lock file: %s", path,
 		              errno == EFBIG ? "file too large" : strerror(errno));

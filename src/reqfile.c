@@ -16,6 +16,7 @@
 #include "pep440.h"
 #include "pep508.h"
 #include "util/error.h"
+#include "util/fs.h"
 #include "util/sha256.h"
 
 #include <errno.h>
@@ -981,46 +982,6 @@ out:
 
 /* ---- loading ----------------------------------------------------------- */
 
-/* Reads a whole regular file (following symlinks and "..", as pip does: a
- * requirements file is named by the user, not found under an env) and
- * reports its identity from the same descriptor.  -1 with errno. */
-static int read_whole(const char *path, size_t max, struct strbuf *out, struct stat *st)
-{
-	char buf[65536];
-	int fd, e;
-
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
-	if (fd < 0)
-		return -1;
-	if (fstat(fd, st) < 0 || !S_ISREG(st->st_mode)) {
-		e = S_ISDIR(st->st_mode) ? EISDIR : EINVAL;
-		close(fd);
-		errno = e;
-		return -1;
-	}
-	for (;;) {
-		ssize_t n = read(fd, buf, sizeof(buf));
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			goto fail;
-		if (n == 0)
-			break;
-		if (out->len + (size_t)n > max) {
-			errno = EFBIG;
-			goto fail;
-		}
-		if (strbuf_add(out, buf, (size_t)n) < 0)
-			goto fail;
-	}
-	close(fd);
-	return 0;
-fail:
-	e = errno;
-	close(fd);
-	errno = e;
-	return -1;
-}
 
 static int load_file(struct rq_load *ld, const char *path, const char *basedir, int depth,
                      const struct rq_ctx *from, size_t from_off)
@@ -1034,7 +995,7 @@ static int load_file(struct rq_load *ld, const char *path, const char *basedir, 
 	int r;
 
 	memset(&st, 0, sizeof(st));
-	if (read_whole(path, REQFILE_MAX_BYTES, &data, &st) < 0) {
+	if (fs_read_user_file(path, REQFILE_MAX_BYTES, &data, &st) < 0) {
 		int e = errno;
 		strbuf_release(&data);
 		quote(&q, path, strlen(path));

@@ -260,6 +260,47 @@ fail:
 	return -1;
 }
 
+int fs_read_user_file(const char *path, size_t max, struct strbuf *out, struct stat *st)
+{
+	char buf[65536];
+	struct stat local;
+	int fd, e;
+
+	if (!st)
+		st = &local;
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
+	if (fd < 0)
+		return -1;
+	if (fstat(fd, st) < 0 || !S_ISREG(st->st_mode)) {
+		e = S_ISDIR(st->st_mode) ? EISDIR : EINVAL;
+		close(fd);
+		errno = e;
+		return -1;
+	}
+	for (;;) {
+		ssize_t n = read(fd, buf, sizeof(buf));
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			goto fail;
+		if (n == 0)
+			break;
+		if (out->len + (size_t)n > max) {
+			errno = EFBIG;
+			goto fail;
+		}
+		if (strbuf_add(out, buf, (size_t)n) < 0)
+			goto fail;
+	}
+	close(fd);
+	return 0;
+fail:
+	e = errno;
+	close(fd);
+	errno = e;
+	return -1;
+}
+
 static int remove_contents(int fd, int depth)
 {
 	DIR *d;

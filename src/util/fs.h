@@ -14,6 +14,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/stat.h>
 #include <sys/types.h>
 
 /* Opens the directory at relpath beneath dirfd, walking one component at a
@@ -33,6 +34,12 @@ int fs_write_atomic(int dirfd, const char *name, const void *data, size_t len, m
 /* Reads a whole regular file beneath dirfd into out (appended), refusing
  * files larger than max bytes (errno EFBIG) and non-regular files. */
 int fs_read_file(int dirfd, const char *relpath, size_t max, struct strbuf *out);
+
+/* Reads a whole regular file named by the user (a manifest on the command
+ * line): unlike fs_read_file it follows symlinks and "..", as pip does.
+ * st (may be NULL) gets the file's identity from the same descriptor.
+ * -1 with errno (EFBIG past max, EISDIR/EINVAL for non-regular files). */
+int fs_read_user_file(const char *path, size_t max, struct strbuf *out, struct stat *st);
 
 /* Removes name beneath dirfd and everything under it, never following
  * symlinks; a missing name is success.  Makes read-only directories

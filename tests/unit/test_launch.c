@@ -179,12 +179,65 @@ static void test_find(void **state)
 	strbuf_release(&p);
 }
 
+static void test_user(void **state)
+{
+	struct launch_user u;
+	struct strbuf err = STRBUF_INIT;
+	struct strvec out = {0};
+	char *caller[] = {(char *)"HOME=/caller", (char *)"USER=caller", (char *)"LOGNAME=caller",
+	                  (char *)"LANG=C", NULL};
+	(void)state;
+
+	/* root is in every passwd; its home comes from there */
+	assert_int_equal(launch_user_resolve("root", &u, &err), 0);
+	assert_int_equal(u.uid, 0);
+	assert_int_equal(u.gid, 0);
+	assert_string_equal(u.name, "root");
+	assert_true(u.ngroups >= 1);
+	assert_int_equal(launch_user_environ(&u, caller, &out, &err), 0);
+	assert_string_equal(launch_getenv(out.v, "HOME"), u.home);
+	assert_string_equal(launch_getenv(out.v, "USER"), "root");
+	assert_string_equal(launch_getenv(out.v, "LOGNAME"), "root");
+	assert_string_equal(launch_getenv(out.v, "LANG"), "C");
+	strvec_release(&out);
+	launch_user_release(&u);
+
+	/* uid:gid: exactly that group */
+	assert_int_equal(launch_user_resolve("0:54", &u, &err), 0);
+	assert_int_equal(u.gid, 54);
+	assert_int_equal(u.ngroups, 1);
+	assert_int_equal(u.groups[0], 54);
+	launch_user_release(&u);
+
+	/* no passwd entry: HOME "/", no USER or LOGNAME */
+	assert_int_equal(launch_user_resolve("4000000000:4000000000", &u, &err), 0);
+	assert_null(u.name);
+	assert_int_equal(launch_user_environ(&u, caller, &out, &err), 0);
+	assert_string_equal(launch_getenv(out.v, "HOME"), "/");
+	assert_null(launch_getenv(out.v, "USER"));
+	assert_null(launch_getenv(out.v, "LOGNAME"));
+	strvec_release(&out);
+	launch_user_release(&u);
+
+	assert_int_equal(launch_user_resolve("4000000000", &u, &err), BURROW_EFAIL);
+	assert_non_null(strstr(err.buf, "no user with uid"));
+	assert_int_equal(launch_user_resolve("", &u, &err), BURROW_EUSAGE);
+	assert_int_equal(launch_user_resolve(":0", &u, &err), BURROW_EUSAGE);
+	assert_int_equal(launch_user_resolve("0:0:0", &u, &err), BURROW_EUSAGE);
+	assert_int_equal(launch_user_resolve("no-such-user-\x01", &u, &err), BURROW_EFAIL);
+	assert_null(strchr(err.buf, '\x01')); /* escaped */
+	assert_int_equal(launch_user_resolve("root:no-such-group-xyz", &u, &err), BURROW_EFAIL);
+	assert_int_equal(launch_user_resolve("4294967295:0", &u, &err), BURROW_EFAIL);
+	strbuf_release(&err);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_allowlist),
 	    cmocka_unit_test(test_facts_round_trip),
 	    cmocka_unit_test(test_find),
+	    cmocka_unit_test(test_user),
 	};
 	return cmocka_run_group_tests_name("launch", tests, NULL, NULL);
 }
