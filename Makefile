@@ -40,7 +40,7 @@ UNIT  := $(patsubst tests/unit/%.c,$(BUILD)/unit/%,$(wildcard tests/unit/test_*.
 FUZZ_SRC := $(wildcard tests/fuzz/fuzz_*.c)
 REPLAY := $(patsubst tests/fuzz/%.c,$(BUILD)/replay/%,$(FUZZ_SRC))
 
-.PHONY: all deps test unit conformance fuzz-replay e2e demo fuzz install bench clean format checksrc
+.PHONY: all deps test unit conformance fuzz-replay e2e demo fuzz install bench clean format checksrc man
 
 all: $(BUILD)/burrow $(BUILD)/burrow-core
 
@@ -91,11 +91,20 @@ build/fuzz/%: tests/fuzz/%.c $(CORE)
 fuzz: deps $(FUZZ_BIN)
 	@scripts/run-fuzz $(FUZZ_SECONDS) $(FUZZ_BIN)
 
-install: all
+man: $(BUILD)/burrow.1
+$(BUILD)/burrow.1 $(BUILD)/burrow.bash: $(BUILD)/burrow $(BUILD)/burrow-core
+	$(BUILD)/burrow help --man > $(BUILD)/burrow.1.tmp && mv $(BUILD)/burrow.1.tmp $(BUILD)/burrow.1
+	$(BUILD)/burrow help --completion bash > $(BUILD)/burrow.bash.tmp && mv $(BUILD)/burrow.bash.tmp $(BUILD)/burrow.bash
+
+install: all man
 	install -d $(DESTDIR)$(PREFIX)/bin
 	install -m 0755 $(BUILD)/burrow $(DESTDIR)$(PREFIX)/bin/burrow
 	install -d $(DESTDIR)$(PREFIX)/libexec/burrow
 	install -m 0755 $(BUILD)/burrow-core $(DESTDIR)$(PREFIX)/libexec/burrow/burrow-core
+	install -d $(DESTDIR)$(PREFIX)/share/man/man1
+	install -m 0644 $(BUILD)/burrow.1 $(DESTDIR)$(PREFIX)/share/man/man1/burrow.1
+	install -d $(DESTDIR)$(PREFIX)/share/bash-completion/completions
+	install -m 0644 $(BUILD)/burrow.bash $(DESTDIR)$(PREFIX)/share/bash-completion/completions/burrow
 
 bench: deps all
 	@scripts/bench

@@ -10,6 +10,8 @@
 #include "manifest.h"
 #include "util/strbuf.h"
 
+#include <stdio.h>
+
 struct globals {
 	int quiet, verbose, offline, jobs, json, wait;
 	const char *cache_dir, *progress, *cacert;
@@ -28,8 +30,14 @@ int cmd_fail(int code, const struct strbuf *err);
 int cmd_usage(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Fills the install options shared by create, install and fetch. */
 int cmd_install_options(struct install_options *o, struct strbuf *cache_dir, struct strbuf *err);
-/* Prints a progress event to stderr unless -q. */
+/* Shows a progress event on stderr: plain lines, a live line on a
+ * terminal, or nothing with -q (cmd_progress.c). */
 void cmd_progress(void *arg, const char *phase, const char *msg);
+/* fetch_options.progress: transfer counts for the live line. */
+void cmd_fetch_progress(void *arg, uint64_t bytes, size_t done, size_t total);
+/* Ends an open live progress line, so that what is printed next starts on
+ * a line of its own; NULL until a live line was drawn.  cmd_fail calls it. */
+extern void (*cmd_progress_flush)(void);
 
 /* A repeated option's values. */
 struct cmd_list {
@@ -41,7 +49,7 @@ int cmd_list_add(struct cmd_list *l, char *s);
 /* --manifest, --index-url and --find-links, shared by create, install
  * and fetch. */
 struct cmd_source {
-	const char *manifest, *python;
+	const char *manifest, *python, *link_mode;
 	int compile;
 	struct cmd_list index_urls, find_links;
 };
@@ -52,6 +60,9 @@ int cmd_source_option(int argc, char **argv, int *i, struct cmd_source *s);
  * command line after the manifest's own. */
 int cmd_load_manifest(struct cmd_source *s, struct manifest *m, struct strbuf *err);
 void cmd_source_release(struct cmd_source *s);
+/* The link mode from --link-mode or BURROW_LINK_MODE (BURROW_EUSAGE if
+ * neither auto, reflink, hardlink nor copy). */
+int cmd_link_mode(const struct cmd_source *s, enum install_link_mode *mode, struct strbuf *err);
 /* Prints the one-line summary of an install. */
 void cmd_install_summary(const char *what, const struct install_options *o,
                          const struct install_result *res);
@@ -62,9 +73,21 @@ int cmd_fetch(int argc, char **argv);
 int cmd_run(int argc, char **argv);
 int cmd_env(int argc, char **argv);
 int cmd_list(int argc, char **argv);
+int cmd_check(int argc, char **argv);
 int cmd_pack(int argc, char **argv);
 int cmd_index(int argc, char **argv);
 int cmd_cache(int argc, char **argv);
 int cmd_help(int argc, char **argv);
+
+/* The command table (main.c), which `burrow help` documents (cmd_help.c). */
+struct command {
+	const char *name;
+	int (*fn)(int argc, char **argv);
+	const char *summary;
+};
+extern const struct command cmd_commands[];
+extern const size_t cmd_ncommands;
+/* The overview: usage, commands, global options (cmd_help.c). */
+void cmd_help_overview(FILE *f);
 
 #endif

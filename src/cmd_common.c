@@ -14,8 +14,12 @@
 
 struct globals globals = {.wait = 600};
 
+void (*cmd_progress_flush)(void);
+
 int cmd_fail(int code, const struct strbuf *err)
 {
+	if (code && cmd_progress_flush)
+		cmd_progress_flush();
 	if (code)
 		fprintf(stderr, "burrow: error: %s\n", err && err->len ? err->buf : "failed");
 	return code;

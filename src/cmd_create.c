@@ -44,6 +44,9 @@ int cmd_create(int argc, char **argv)
 		o.env_path = env;
 		o.python = src.python;
 		o.compile = src.compile;
+		r = cmd_link_mode(&src, &o.link_mode, &err);
+	}
+	if (!r) {
 		strbuf_addf(&command, "burrow %s %s", "create", env);
 		o.command = command.buf;
 		o.m = src.manifest ? &m : NULL;

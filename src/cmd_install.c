@@ -46,6 +46,9 @@ int cmd_install(int argc, char **argv)
 		o.env_path = env;
 		o.python = src.python;
 		o.compile = src.compile;
+		r = cmd_link_mode(&src, &o.link_mode, &err);
+	}
+	if (!r) {
 		strbuf_addf(&command, "burrow %s %s", "install", env);
 		o.command = command.buf;
 		o.m = &m;

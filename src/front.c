@@ -123,6 +123,9 @@ int main(int argc, char **argv)
 			return exec_core(argv); /* let the full program explain */
 		i++;
 	}
+	/* "burrow run --help": the help texts live in burrow-core */
+	if (i + 1 < argc && (!strcmp(argv[i + 1], "--help") || !strcmp(argv[i + 1], "-h")))
+		return exec_core(argv);
 	if (i < argc && !strcmp(argv[i], "run")) {
 		signals_install();
 		return cmd_run(argc - i, argv + i);

@@ -8,6 +8,7 @@
  */
 #include "install.h"
 
+#include "audit.h"
 #include "bundle.h"
 #include "cache.h"
 #include "envdir.h"
@@ -32,10 +33,13 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <pthread.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/fs.h>
+#include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <sys/utsname.h>
 #include <sys/wait.h>
@@ -52,8 +56,6 @@ struct pick {
 	int wheel;       /* a wheel (else a native bundle) */
 	struct tree_list entries;
 	struct strbuf info; /* "Key: value" lines kept with the cache tree */
-	char **extras;      /* extras other pins ask of this one (consistency) */
-	size_t nextras;
 };
 
 /* What the env is for: the interpreter of a Python env (its tags and
@@ -81,6 +83,18 @@ static void progress(const struct install_options *o, const char *phase, const c
 	va_end(ap);
 	o->progress.event(o->progress.arg, phase, sb.buf);
 	strbuf_release(&sb);
+}
+
+/* "812 B", "101 KiB", "3.4 MiB" for progress messages. */
+static const char *human_size(uint64_t n, char *buf, size_t len)
+{
+	if (n < 1024)
+		snprintf(buf, len, "%u B", (unsigned)n);
+	else if (n < 1024 * 1024)
+		snprintf(buf, len, "%u KiB", (unsigned)((n + 512) / 1024));
+	else
+		snprintf(buf, len, "%.1f MiB", (double)n / (1024.0 * 1024.0));
+	return buf;
 }
 
 static int pinned(const struct manifest_bundle *b, const char *sha)
@@ -125,7 +139,7 @@ static void where(const struct install_options *o, const struct manifest_bundle 
 /* Whether a file of that name fits the target: 1 with *rank (lower is
  * better), or 0 with the reason in why. */
 static int fits(const struct target *t, const struct filename_info *fi, int *rank,
-		struct strbuf *why)
+                struct strbuf *why)
 {
 	if (fi->kind == FILENAME_WHEEL) {
 		struct strbuf triple = STRBUF_INIT;
@@ -139,7 +153,7 @@ static int fits(const struct target *t, const struct filename_info *fi, int *ran
 		k = tags_rank(&t->tags, triple.buf, triple.len);
 		if (k < 0)
 			strbuf_addf(why, "tags %s do not fit Python %s on this machine", triple.buf,
-				    t->py.version);
+			            t->py.version);
 		strbuf_release(&triple);
 		*rank = (int)k;
 		return k >= 0;
@@ -205,13 +219,35 @@ static int python_ok(const struct target *t, const char *spec)
 	return in;
 }
 
+/* A local file offered without a hash (a flat folder) is hashed where it
+ * lies, so that choosing among variants needs no download: out gets the hex
+ * digest, or "" when the file cannot be read. */
+static const char *local_sha256(const char *url, char out[65])
+{
+	struct strbuf path = STRBUF_INIT;
+	unsigned char d[32];
+	int fd;
+
+	out[0] = '\0';
+	if (fetch_file_url_path(url, &path) == 0 &&
+	    (fd = open(path.buf, O_RDONLY | O_CLOEXEC | O_NONBLOCK)) >= 0) {
+		struct stat st;
+		if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && sha256_fd(fd, d, NULL) == 0)
+			sha256_to_hex(d, out);
+		close(fd);
+	}
+	strbuf_release(&path);
+	return out;
+}
+
 /* Considers one offered file for p; keeps it if it beats the best so far. */
 static void consider(const struct install_options *o, const struct target *t, struct pick *p,
-		     const char *filename, const char *url, const char *sha256, int yanked,
-		     const char *requires_python, int *best_q, int *best_rank, int *offered,
-		     struct strbuf *why)
+                     const char *filename, const char *url, const char *sha256, int yanked,
+                     const char *requires_python, int *best_q, int *best_rank, int *offered,
+                     int *pinned_seen, struct strbuf *why)
 {
 	struct filename_info fi;
+	char local[65];
 	int rank = 0, q;
 
 	if (filename_parse(filename, &fi) != 0 || !name_matches(fi.name, p->b->key))
@@ -222,6 +258,10 @@ static void consider(const struct install_options *o, const struct target *t, st
 		strbuf_addf(why, "version %s, not %s", fi.version, p->b->version);
 		return;
 	}
+	if (!sha256[0] && !strncmp(url, "file://", 7))
+		sha256 = local_sha256(url, local);
+	if (sha256[0] && pinned(p->b, sha256))
+		*pinned_seen = 1;
 	if (!fits(t, &fi, &rank, why))
 		return;
 	if (!python_ok(t, requires_python)) {
@@ -246,21 +286,21 @@ static void consider(const struct install_options *o, const struct target *t, st
 		snprintf(p->sha256, sizeof(p->sha256), "%s", q == 0 ? sha256 : "");
 		if (yanked)
 			progress(o, "warning", "%s is yanked; used because the pin is exact",
-				 filename);
+			         filename);
 	}
 }
 
-static int pick_from_repos(const struct install_options *o, const struct target *t,
-			   struct pick *p, struct strbuf *err)
+static int pick_from_repos(const struct install_options *o, const struct target *t, struct pick *p,
+                           struct strbuf *err)
 {
 	struct strbuf why = STRBUF_INIT, loc = STRBUF_INIT, red = STRBUF_INIT;
-	int best_q = 99, best_rank = 0, offered = 0, r = 0;
+	int best_q = 99, best_rank = 0, offered = 0, pinned_seen = 0, r = 0;
 	size_t ri, i;
 
 	for (i = 0; i < p->b->nfiles; i++) {
 		const struct manifest_file *f = &p->b->files[i];
 		consider(o, t, p, f->filename, f->url, f->sha256, 0, NULL, &best_q, &best_rank,
-			 &offered, &why);
+		         &offered, &pinned_seen, &why);
 	}
 	for (ri = 0; ri < o->m->nrepos && !p->b->nfiles; ri++) {
 		struct repo_files files = {0};
@@ -280,10 +320,17 @@ static int pick_from_repos(const struct install_options *o, const struct target 
 		for (i = 0; i < files.len; i++) {
 			const struct repo_file *f = &files.items[i];
 			consider(o, t, p, f->filename, f->url, f->sha256, f->yanked,
-				 f->requires_python, &best_q, &best_rank, &offered, &why);
+			         f->requires_python, &best_q, &best_rank, &offered, &pinned_seen,
+			         &why);
 		}
 		repo_files_release(&files);
 	}
+	/* An unpinned hash is only worth fetching when no offered file has a
+	 * pinned hash at all: then the pin itself is wrong, and the fetch
+	 * proves it on real bytes (exit 6).  When a pinned file exists but
+	 * does not fit this target, nothing can be installed (exit 4). */
+	if (!r && best_q == 2 && pinned_seen)
+		best_q = 99;
 	if (!r && best_q == 99) {
 		where(o, p->b, &loc);
 		if (!o->m->nrepos && !p->b->nfiles)
@@ -337,6 +384,7 @@ static int fetch_picks(const struct install_options *o, struct cache *c, struct 
 	for (i = 0; i < nj; i++) {
 		struct pick *p = &picks[map[i]];
 		struct strbuf loc = STRBUF_INIT, red = STRBUF_INIT;
+		char size[32];
 
 		if (jobs[i].status) {
 			if (!r) {
@@ -361,8 +409,11 @@ static int fetch_picks(const struct install_options *o, struct cache *c, struct 
 			snprintf(p->sha256, sizeof(p->sha256), "%s", jobs[i].sha256);
 			r = cache_archive_commit(c, jobs[i].tmpname, jobs[i].sha256, p->filename,
 			                         jobs[i].size, err);
-			if (!r)
+			if (!r) {
 				res->fetched++;
+				progress(o, "downloaded", "%s (%s)", p->filename,
+				         human_size(jobs[i].size, size, sizeof(size)));
+			}
 		}
 		strbuf_release(&loc);
 		strbuf_release(&red);
@@ -379,7 +430,7 @@ static void info_to_text(const struct bundle_info *bi, struct strbuf *out)
 	size_t i;
 
 	strbuf_addf(out, "Kind: bundle\nName: %s\nVersion: %s\nSummary: %s\n", bi->name,
-		    bi->version, bi->summary ? bi->summary : "");
+	            bi->version, bi->summary ? bi->summary : "");
 	for (i = 0; i < bi->nrequires; i++)
 		strbuf_addf(out, "Requires: %s\n", bi->requires[i]);
 }
@@ -392,7 +443,7 @@ static int add_requires(const char *value, void *arg)
 
 /* The info text of an unpacked wheel, from its dist-info METADATA. */
 static int wheel_info_text(int tfd, const struct wheel_info *wi, struct strbuf *out,
-			   struct strbuf *err)
+                           struct strbuf *err)
 {
 	struct strbuf path = STRBUF_INIT, data = STRBUF_INIT;
 	struct metadata md = {0};
@@ -420,7 +471,7 @@ static int wheel_info_text(int tfd, const struct wheel_info *wi, struct strbuf *
 
 /* Makes sure the pick's tree is in the cache; loads its entries and info. */
 static int unpack_pick(const struct install_options *o, struct cache *c, struct pick *p,
-		       struct install_result *res, struct strbuf *err)
+                       struct install_result *res, pthread_mutex_t *mu, struct strbuf *err)
 {
 	struct strbuf loc = STRBUF_INIT;
 	struct unpack_limits lim;
@@ -429,7 +480,9 @@ static int unpack_pick(const struct install_options *o, struct cache *c, struct 
 	int afd, tfd, r;
 
 	strbuf_reset(&p->info);
+	pthread_mutex_lock(mu);
 	tfd = cache_tree_open(c, p->sha256, &p->entries, &p->info);
+	pthread_mutex_unlock(mu);
 	if (tfd >= 0) {
 		close(tfd);
 		return 0;
@@ -439,11 +492,11 @@ static int unpack_pick(const struct install_options *o, struct cache *c, struct 
 	afd = cache_archive_open(c, p->sha256);
 	if (afd < 0)
 		return error_set(err, BURROW_EFAIL, "cache: archive %s missing: %s", p->sha256,
-				 strerror(errno));
+		                 strerror(errno));
 	/* Re-hash the very fd we unpack from: the cache may be shared. */
 	if (sha256_fd(afd, digest, NULL) < 0 || lseek(afd, 0, SEEK_SET) < 0) {
 		r = error_set(err, BURROW_EFAIL, "cache: archive %s: %s", p->sha256,
-			      strerror(errno));
+		              strerror(errno));
 		close(afd);
 		return r;
 	}
@@ -452,9 +505,9 @@ static int unpack_pick(const struct install_options *o, struct cache *c, struct 
 		close(afd);
 		where(o, p->b, &loc);
 		r = error_set(err, BURROW_EINTEGRITY,
-			      "%s: cached archive %s is corrupt (hashes to %s); run burrow cache "
-			      "clean",
-			      loc.buf, p->sha256, hex);
+		              "%s: cached archive %s is corrupt (hashes to %s); run burrow cache "
+		              "clean",
+		              loc.buf, p->sha256, hex);
 		strbuf_release(&loc);
 		return r;
 	}
@@ -467,7 +520,7 @@ static int unpack_pick(const struct install_options *o, struct cache *c, struct 
 	if (p->wheel) {
 		struct wheel_info wi = {0};
 		r = wheel_unpack(afd, p->filename, p->b->name, p->b->version, tfd, &wi, &p->entries,
-				 err);
+		                 err);
 		if (!r)
 			r = wheel_info_text(tfd, &wi, &p->info, err);
 		wheel_info_release(&wi);
@@ -478,10 +531,10 @@ static int unpack_pick(const struct install_options *o, struct cache *c, struct 
 		if (!r)
 			r = bundle_verify(tfd, &p->entries, p->filename, &bi, err);
 		if (!r && (!name_matches(bi.name, p->b->key) ||
-			   !versions_equal(bi.version, p->b->version))) {
+		           !versions_equal(bi.version, p->b->version))) {
 			where(o, p->b, &loc);
 			r = error_set(err, BURROW_EINTEGRITY, "%s==%s: %s holds %s %s instead",
-				      loc.buf, p->b->version, p->filename, bi.name, bi.version);
+			              loc.buf, p->b->version, p->filename, bi.name, bi.version);
 		}
 		if (!r)
 			info_to_text(&bi, &p->info);
@@ -490,8 +543,10 @@ static int unpack_pick(const struct install_options *o, struct cache *c, struct 
 	close(afd);
 	close(tfd);
 	if (!r) {
+		pthread_mutex_lock(mu);
 		r = cache_tree_commit(c, tmp, p->sha256, p->wheel ? "wheel" : "bundle", &p->entries,
-				      p->info.buf, err);
+		                      p->info.buf, err);
+		pthread_mutex_unlock(mu);
 	} else {
 		cache_tree_abort(c, tmp);
 		if (r != BURROW_EINT && r != BURROW_ETERM) {
@@ -499,10 +554,82 @@ static int unpack_pick(const struct install_options *o, struct cache *c, struct 
 			error_prefix(err, r, "%s", loc.buf);
 		}
 	}
-	if (!r)
+	if (!r) {
+		pthread_mutex_lock(mu);
 		res->unpacked++;
+		pthread_mutex_unlock(mu);
+	}
 	strbuf_release(&loc);
 	return r;
+}
+
+/* Unpacking runs on a pool of threads sized to the cores: archives are
+ * independent, and decompression is the CPU-bound part of an install.
+ * cache.db access and the result counters are serialised by mu. */
+struct unpack_pool {
+	const struct install_options *o;
+	struct cache *c;
+	struct pick *picks;
+	size_t n, next;
+	struct install_result *res;
+	pthread_mutex_t mu;
+	int r;
+	struct strbuf err;
+};
+
+static void *unpack_worker(void *arg)
+{
+	struct unpack_pool *pool = arg;
+	struct strbuf err = STRBUF_INIT;
+
+	for (;;) {
+		size_t i;
+		int r;
+
+		pthread_mutex_lock(&pool->mu);
+		if (pool->r || pool->next >= pool->n) {
+			pthread_mutex_unlock(&pool->mu);
+			break;
+		}
+		i = pool->next++;
+		pthread_mutex_unlock(&pool->mu);
+		r = unpack_pick(pool->o, pool->c, &pool->picks[i], pool->res, &pool->mu, &err);
+		if (r) {
+			pthread_mutex_lock(&pool->mu);
+			if (!pool->r) {
+				pool->r = r;
+				strbuf_add(&pool->err, err.buf, err.len);
+			}
+			pthread_mutex_unlock(&pool->mu);
+		}
+	}
+	strbuf_release(&err);
+	return NULL;
+}
+
+static int unpack_all(const struct install_options *o, struct cache *c, struct pick *picks,
+                      size_t n, struct install_result *res, struct strbuf *err)
+{
+	struct unpack_pool pool = {o, c,          picks, n, 0, res, PTHREAD_MUTEX_INITIALIZER,
+	                           0, STRBUF_INIT};
+	pthread_t tids[16];
+	long cores = sysconf(_SC_NPROCESSORS_ONLN);
+	size_t nt = cores > 0 ? (size_t)cores : 1, k, started = 0;
+
+	if (nt > sizeof(tids) / sizeof(tids[0]))
+		nt = sizeof(tids) / sizeof(tids[0]);
+	if (nt > n)
+		nt = n;
+	for (k = 1; k < nt; k++)
+		if (pthread_create(&tids[started], NULL, unpack_worker, &pool) == 0)
+			started++;
+	unpack_worker(&pool); /* this thread works too */
+	for (k = 0; k < started; k++)
+		pthread_join(tids[k], NULL);
+	if (pool.r)
+		error_set(err, pool.r, "%s", pool.err.buf);
+	strbuf_release(&pool.err);
+	return pool.r;
 }
 
 /* "Requires: x\n" lines of stored info into a newline-joined list. */
@@ -528,51 +655,190 @@ static void info_field(const char *info, const char *key, struct strbuf *out, in
 	}
 }
 
-/* Links one tree entry into the staging env. */
-static int link_entry(int tree_fd, int stage_fd, const struct tree_entry *e, struct strbuf *err)
+/* Places files into the staging env from cache trees: reflinked
+ * (FICLONE), else hard-linked, else copied.  The mode is probed on the
+ * first file (one pair of cache and env filesystems per install) unless
+ * forced with --link-mode; a failed probe is silent, since a cache on
+ * another filesystem (a Docker cache mount) is normal.  The parent
+ * directory of the last file is kept open: tree entries are sorted, so
+ * most files land beside the previous one. */
+struct linker {
+	enum install_link_mode mode;
+	int forced;
+	int stage_fd;
+	char dir[PATH_MAX];
+	int dir_fd;
+};
+
+static void linker_init(struct linker *l, int stage_fd, enum install_link_mode mode)
 {
-	const char *slash = strrchr(e->path, '/');
-	char parent[PATH_MAX];
-	const char *leaf = e->path;
-	int pfd, rc = 0;
+	l->mode = mode;
+	l->forced = mode != INSTALL_LINK_AUTO;
+	l->stage_fd = stage_fd;
+	l->dir[0] = '\0';
+	l->dir_fd = -1;
+}
+
+static void linker_release(struct linker *l)
+{
+	if (l->dir_fd >= 0)
+		close(l->dir_fd);
+	l->dir_fd = -1;
+	l->dir[0] = '\0';
+}
+
+/* The directory fd for path's parent (created as needed) and its leaf. */
+static int linker_parent(struct linker *l, const char *path, const char **leaf)
+{
+	const char *slash = strrchr(path, '/');
+	size_t n = slash ? (size_t)(slash - path) : 0;
+
+	*leaf = slash ? slash + 1 : path;
+	if (n >= sizeof(l->dir)) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	if (l->dir_fd >= 0 && strlen(l->dir) == n && !memcmp(l->dir, path, n))
+		return l->dir_fd;
+	linker_release(l);
+	memcpy(l->dir, path, n);
+	l->dir[n] = '\0';
+	l->dir_fd = n ? fs_open_dir(l->stage_fd, l->dir, 1)
+	              : openat(l->stage_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (l->dir_fd < 0)
+		l->dir[0] = '\0';
+	return l->dir_fd;
+}
+
+static int reflink(int tfd, const char *src, int pfd, const char *leaf, mode_t mode)
+{
+	int in, out, rc, e;
+
+	in = openat(tfd, src, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	if (in < 0)
+		return -1;
+	out = openat(pfd, leaf, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);
+	if (out < 0) {
+		e = errno;
+		close(in);
+		errno = e;
+		return -1;
+	}
+	rc = ioctl(out, FICLONE, in);
+	e = errno;
+	if (rc == 0) {
+		rc = fchmod(out, mode);
+		e = errno;
+	}
+	close(in);
+	close(out);
+	if (rc < 0) {
+		unlinkat(pfd, leaf, 0);
+		errno = e;
+	}
+	return rc;
+}
+
+/* A link that failed for one of these is retried the next way down. */
+static int link_failed_softly(int e)
+{
+	return e == EXDEV || e == EPERM || e == EMLINK || e == EACCES || e == EOPNOTSUPP ||
+	       e == EINVAL || e == ENOTTY || e == ENOSYS;
+}
+
+/* Places the tree file src at dest with mode; src_mode is the tree file's
+ * mode (a hard link shares it, so a different mode needs a copy). */
+static int linker_file(struct linker *l, int tfd, const char *src, const char *dest, mode_t mode,
+                       mode_t src_mode, struct strbuf *err)
+{
+	const char *leaf;
+	int pfd = linker_parent(l, dest, &leaf), rc = -1, e = 0;
+
+	if (pfd < 0)
+		return error_set(err, BURROW_EFAIL, "%s: %s", dest, strerror(errno));
+	if (l->mode == INSTALL_LINK_AUTO || l->mode == INSTALL_LINK_REFLINK) {
+		rc = reflink(tfd, src, pfd, leaf, mode);
+		e = errno;
+		if (rc == 0 && l->mode == INSTALL_LINK_AUTO)
+			l->mode = INSTALL_LINK_REFLINK;
+		if (rc < 0 && l->forced && e != EEXIST)
+			return error_set(
+			    err, BURROW_EFAIL,
+			    "%s: --link-mode reflink: %s (the filesystem cannot clone)", dest,
+			    strerror(e));
+		if (rc < 0 && e != EEXIST && l->mode == INSTALL_LINK_AUTO)
+			l->mode = INSTALL_LINK_HARDLINK;
+	}
+	if (rc < 0 && e != EEXIST && l->mode == INSTALL_LINK_HARDLINK && src_mode == mode) {
+		rc = linkat(tfd, src, pfd, leaf, 0);
+		e = errno;
+		if (rc < 0 && l->forced && e != EEXIST)
+			return error_set(err, BURROW_EFAIL, "%s: --link-mode hardlink: %s", dest,
+			                 strerror(e));
+		if (rc < 0 && link_failed_softly(e))
+			l->mode = INSTALL_LINK_COPY;
+	}
+	if (rc < 0 && e != EEXIST) {
+		rc = fs_copy_file(tfd, src, pfd, leaf, mode);
+		e = errno;
+	}
+	if (rc < 0) {
+		if (e == EEXIST)
+			return error_set(err, BURROW_EINTEGRITY, "%s: installed by two bundles",
+			                 dest);
+		return error_set(err, BURROW_EFAIL, "%s: %s", dest, strerror(e));
+	}
+	return 0;
+}
+
+static int linker_write(struct linker *l, const char *dest, const char *data, size_t len,
+                        mode_t mode, struct strbuf *err)
+{
+	const char *leaf;
+	int pfd = linker_parent(l, dest, &leaf), fd;
+
+	if (pfd < 0)
+		return error_set(err, BURROW_EFAIL, "%s: %s", dest, strerror(errno));
+	fd = openat(pfd, leaf, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);
+	if (fd < 0) {
+		if (errno == EEXIST)
+			return error_set(err, BURROW_EINTEGRITY, "%s: installed by two bundles",
+			                 dest);
+		return error_set(err, BURROW_EFAIL, "%s: %s", dest, strerror(errno));
+	}
+	if (fs_write_all(fd, data, len) < 0 || fchmod(fd, mode) < 0) {
+		int e = errno;
+		close(fd);
+		return error_set(err, BURROW_EFAIL, "%s: %s", dest, strerror(e));
+	}
+	if (close(fd) < 0)
+		return error_set(err, BURROW_EFAIL, "%s: %s", dest, strerror(errno));
+	return 0;
+}
+
+/* Links one native-bundle tree entry into the staging env. */
+static int link_entry(struct linker *l, int tree_fd, const struct tree_entry *e, struct strbuf *err)
+{
+	const char *leaf;
+	int pfd;
 
 	if (e->type == TREE_DIR) {
-		int fd = fs_open_dir(stage_fd, e->path, 1);
+		int fd = fs_open_dir(l->stage_fd, e->path, 1);
 		if (fd < 0)
 			return error_set(err, BURROW_EFAIL, "%s: %s", e->path, strerror(errno));
 		fchmod(fd, 0755);
 		close(fd);
 		return 0;
 	}
-	if (slash) {
-		size_t n = (size_t)(slash - e->path);
-		memcpy(parent, e->path, n);
-		parent[n] = '\0';
-		leaf = slash + 1;
-		pfd = fs_open_dir(stage_fd, parent, 1);
-	} else {
-		pfd = dup(stage_fd);
-	}
-	if (pfd < 0)
-		return error_set(err, BURROW_EFAIL, "%s: %s", e->path, strerror(errno));
-	if (e->type == TREE_SYMLINK) {
-		if (symlinkat(e->link_target, pfd, leaf) < 0)
-			rc = -1;
-	} else if (linkat(tree_fd, e->path, pfd, leaf, 0) < 0) {
-		if (errno == EXDEV || errno == EPERM || errno == EMLINK || errno == EACCES)
-			rc = fs_copy_file(tree_fd, e->path, pfd, leaf, e->mode);
-		else
-			rc = -1;
-	}
-	if (rc < 0) {
-		int e2 = errno;
-		close(pfd);
-		if (e2 == EEXIST)
+	if (e->type == TREE_FILE)
+		return linker_file(l, tree_fd, e->path, e->path, e->mode, e->mode, err);
+	pfd = linker_parent(l, e->path, &leaf);
+	if (pfd < 0 || symlinkat(e->link_target, pfd, leaf) < 0) {
+		if (errno == EEXIST)
 			return error_set(err, BURROW_EINTEGRITY, "%s: provided by two bundles",
 			                 e->path);
-		return error_set(err, BURROW_EFAIL, "%s: %s", e->path, strerror(e2));
+		return error_set(err, BURROW_EFAIL, "%s: %s", e->path, strerror(errno));
 	}
-	close(pfd);
 	return 0;
 }
 
@@ -591,75 +857,10 @@ static int write_file(int dirfd, const char *name, const char *data, size_t len,
 	return 0;
 }
 
-/* Places a file of the wheel plan: a hard link from the cache tree when
- * the mode agrees, else a copy with the plan's mode. */
-static int place_link(int tfd, int stage_fd, const struct wheel_plan_item *it, struct strbuf *err)
-{
-	struct stat st;
-	const char *slash = strrchr(it->dest, '/');
-	char parent[PATH_MAX];
-	const char *leaf = it->dest;
-	int pfd, rc;
-
-	if (fstatat(tfd, it->src, &st, AT_SYMLINK_NOFOLLOW) < 0)
-		return error_set(err, BURROW_EFAIL, "%s: %s", it->src, strerror(errno));
-	if (slash) {
-		size_t n = (size_t)(slash - it->dest);
-		if (n >= sizeof(parent))
-			return error_set(err, BURROW_EINTEGRITY, "%s: path too long", it->dest);
-		memcpy(parent, it->dest, n);
-		parent[n] = '\0';
-		leaf = slash + 1;
-		pfd = fs_open_dir(stage_fd, parent, 1);
-	} else {
-		pfd = dup(stage_fd);
-	}
-	if (pfd < 0)
-		return error_set(err, BURROW_EFAIL, "%s: %s", it->dest, strerror(errno));
-	if ((st.st_mode & 07777) == it->mode) {
-		rc = linkat(tfd, it->src, pfd, leaf, 0);
-		if (rc < 0 && (errno == EXDEV || errno == EPERM || errno == EMLINK || errno == EACCES))
-			rc = fs_copy_file(tfd, it->src, pfd, leaf, it->mode);
-	} else {
-		rc = fs_copy_file(tfd, it->src, pfd, leaf, it->mode);
-	}
-	if (rc < 0) {
-		int e = errno;
-		close(pfd);
-		if (e == EEXIST)
-			return error_set(err, BURROW_EINTEGRITY, "%s: installed by two bundles",
-					 it->dest);
-		return error_set(err, BURROW_EFAIL, "%s: %s", it->dest, strerror(e));
-	}
-	close(pfd);
-	return 0;
-}
-
-static int place_write(int stage_fd, const char *dest, const char *data, size_t len, mode_t mode,
-		       struct strbuf *err)
-{
-	int fd = fs_create_file(stage_fd, dest, mode, 1);
-
-	if (fd < 0) {
-		if (errno == EEXIST)
-			return error_set(err, BURROW_EINTEGRITY, "%s: installed by two bundles",
-					 dest);
-		return error_set(err, BURROW_EFAIL, "%s: %s", dest, strerror(errno));
-	}
-	if (fs_write_all(fd, data, len) < 0 || fchmod(fd, mode) < 0) {
-		int e = errno;
-		close(fd);
-		return error_set(err, BURROW_EFAIL, "%s: %s", dest, strerror(e));
-	}
-	if (close(fd) < 0)
-		return error_set(err, BURROW_EFAIL, "%s: %s", dest, strerror(errno));
-	return 0;
-}
-
 /* Adds "<dist-info>/REQUESTED" (empty) to a plan, as pip does for what the
  * user asked for: every pin of a manifest is asked for. */
 static int plan_add_requested(struct wheel_plan *plan, const struct wheel_info *wi,
-			      const char *root)
+                              const char *root)
 {
 	struct wheel_plan_item *it;
 	struct strbuf d = STRBUF_INIT, rp = STRBUF_INIT;
@@ -688,8 +889,8 @@ static int plan_add_requested(struct wheel_plan *plan, const struct wheel_info *
 	return it->content ? 0 : -1;
 }
 
-static int stage_wheel(const struct target *t, int stage_fd, int tfd, struct pick *p,
-		       struct sqlite3 *db, struct install_result *res, struct strbuf *err)
+static int stage_wheel(const struct target *t, struct linker *l, int tfd, struct pick *p,
+                       struct sqlite3 *db, struct install_result *res, struct strbuf *err)
 {
 	struct wheel_info wi = {0};
 	struct wheel_plan plan = {0};
@@ -725,11 +926,17 @@ static int stage_wheel(const struct target *t, int stage_fd, int tfd, struct pic
 			error_set(err, r, "interrupted");
 			break;
 		}
-		if (it->kind == WHEEL_PLAN_LINK)
-			r = place_link(tfd, stage_fd, it, err);
-		else
-			r = place_write(stage_fd, it->dest, it->content, it->content_len, it->mode,
-					err);
+		if (it->kind == WHEEL_PLAN_LINK) {
+			struct stat st;
+			if (fstatat(tfd, it->src, &st, AT_SYMLINK_NOFOLLOW) < 0)
+				r = error_set(err, BURROW_EFAIL, "%s: %s", it->src,
+				              strerror(errno));
+			else
+				r = linker_file(l, tfd, it->src, it->dest, it->mode,
+				                st.st_mode & 07777, err);
+		} else {
+			r = linker_write(l, it->dest, it->content, it->content_len, it->mode, err);
+		}
 		if (r)
 			break;
 		memset(&e, 0, sizeof(e));
@@ -747,7 +954,7 @@ static int stage_wheel(const struct target *t, int stage_fd, int tfd, struct pic
 		e.mode = 0644;
 		e.size = rec.len;
 		sha256_buffer_hex(rec.buf, rec.len, e.sha256);
-		r = place_write(stage_fd, rec_dest, rec.buf, rec.len, 0644, err);
+		r = linker_write(l, rec_dest, rec.buf, rec.len, 0644, err);
 		if (!r)
 			r = state_add_file(db, p->b->key, rec_dest, &e, err);
 		res->files++;
@@ -761,8 +968,8 @@ out:
 	return r;
 }
 
-static int stage_bundle(int stage_fd, int tfd, struct pick *p, struct sqlite3 *db,
-			struct install_result *res, struct strbuf *err)
+static int stage_bundle(struct linker *l, int tfd, struct pick *p, struct sqlite3 *db,
+                        struct install_result *res, struct strbuf *err)
 {
 	size_t j;
 	int r = 0;
@@ -775,7 +982,7 @@ static int stage_bundle(int stage_fd, int tfd, struct pick *p, struct sqlite3 *d
 		}
 		if (is_bundle_info(e->path))
 			continue;
-		r = link_entry(tfd, stage_fd, e, err);
+		r = link_entry(l, tfd, e, err);
 		if (!r && e->type != TREE_DIR) {
 			r = state_add_file(db, p->b->key, e->path, e, err);
 			res->files++;
@@ -788,7 +995,7 @@ static int stage_bundle(int stage_fd, int tfd, struct pick *p, struct sqlite3 *d
  * env (no code of any bundle runs: compileall only compiles), then records
  * the .pyc files it wrote, each owned by its source's bundle. */
 static int compile_site(const struct target *t, struct envdir *ed, struct sqlite3 *db,
-			struct strbuf *err)
+                        struct strbuf *err)
 {
 	struct strbuf dir = STRBUF_INIT, out = STRBUF_INIT;
 	char root[PATH_MAX], link[64];
@@ -809,8 +1016,8 @@ static int compile_site(const struct target *t, struct envdir *ed, struct sqlite
 		return error_set(err, BURROW_EFAIL, "fork: %s", strerror(errno));
 	if (pid == 0) {
 		char *argv[] = {t->py.executable, (char *)"-I", (char *)"-m", (char *)"compileall",
-				(char *)"-q", (char *)"-j", (char *)"0", (char *)"-d", (char *)"",
-				dir.buf, NULL};
+		                (char *)"-q",     (char *)"-j", (char *)"0",  (char *)"-d",
+		                (char *)"",       dir.buf,      NULL};
 		int devnull = open("/dev/null", O_WRONLY);
 		if (devnull >= 0)
 			dup2(devnull, 1);
@@ -822,8 +1029,9 @@ static int compile_site(const struct target *t, struct envdir *ed, struct sqlite
 			break;
 	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
 		strbuf_release(&dir);
-		return error_set(err, BURROW_EFAIL, "--compile: %s -m compileall failed (status %d)",
-				 t->py.executable, WIFEXITED(status) ? WEXITSTATUS(status) : -1);
+		return error_set(err, BURROW_EFAIL,
+		                 "--compile: %s -m compileall failed (status %d)", t->py.executable,
+		                 WIFEXITED(status) ? WEXITSTATUS(status) : -1);
 	}
 	/* Record what it wrote. */
 	strbuf_reset(&out);
@@ -859,12 +1067,13 @@ static int compile_site(const struct target *t, struct envdir *ed, struct sqlite
 				sha256_buffer_hex(data.buf, data.len, e.sha256);
 			}
 			fchmodat(ed->staging_fd, rel, 0644, 0);
-			if (sqlite3_prepare_v2(db, "SELECT bundle FROM files WHERE path=?1", -1, &st,
-					       NULL) == SQLITE_OK) {
+			if (sqlite3_prepare_v2(db, "SELECT bundle FROM files WHERE path=?1", -1,
+			                       &st, NULL) == SQLITE_OK) {
 				sqlite3_bind_text(st, 1, src.buf, -1, SQLITE_STATIC);
 				if (sqlite3_step(st) == SQLITE_ROW)
-					r = state_add_file(db, (const char *)sqlite3_column_text(st, 0),
-							   rel, &e, err);
+					r = state_add_file(db,
+					                   (const char *)sqlite3_column_text(st, 0),
+					                   rel, &e, err);
 				sqlite3_finalize(st);
 			}
 			strbuf_release(&src);
@@ -878,11 +1087,12 @@ static int compile_site(const struct target *t, struct envdir *ed, struct sqlite
 }
 
 static int stage_env(const struct install_options *o, const struct target *t, struct envdir *ed,
-		     struct cache *c, struct pick *picks, size_t n, struct install_result *res,
-		     struct strbuf *err)
+                     struct cache *c, struct pick *picks, size_t n, struct install_result *res,
+                     struct strbuf *err)
 {
 	static const char *const dirs[] = {"bin", "lib", ".burrow"};
 	struct strbuf facts = STRBUF_INIT, info = STRBUF_INIT;
+	struct linker l;
 	sqlite3 *db = NULL;
 	size_t i;
 	int r;
@@ -896,12 +1106,13 @@ static int stage_env(const struct install_options *o, const struct target *t, st
 			return error_set(err, BURROW_EFAIL, "%s: %s", dirs[i], strerror(errno));
 	if ((r = state_create(ed->staging_fd, &db, err)))
 		return r;
+	linker_init(&l, ed->staging_fd, o->link_mode);
 	progress(o, "link", "%zu bundle%s", n, n == 1 ? "" : "s");
 	for (i = 0; i < n && !r; i++) {
 		struct pick *p = &picks[i];
 		struct state_bundle sb;
 		struct strbuf req = STRBUF_INIT, summary = STRBUF_INIT, name = STRBUF_INIT,
-			      ver = STRBUF_INIT;
+		              ver = STRBUF_INIT;
 		int tfd;
 
 		strbuf_reset(&info);
@@ -925,8 +1136,8 @@ static int stage_env(const struct install_options *o, const struct target *t, st
 		sb.summary = summary.buf;
 		r = state_add_bundle(db, &sb, err);
 		if (!r)
-			r = p->wheel ? stage_wheel(t, ed->staging_fd, tfd, p, db, res, err)
-				     : stage_bundle(ed->staging_fd, tfd, p, db, res, err);
+			r = p->wheel ? stage_wheel(t, &l, tfd, p, db, res, err)
+			             : stage_bundle(&l, tfd, p, db, res, err);
 		if (r && r != BURROW_EINT && r != BURROW_ETERM)
 			error_prefix(err, r, "%s", p->filename);
 		close(tfd);
@@ -935,6 +1146,8 @@ static int stage_env(const struct install_options *o, const struct target *t, st
 		strbuf_release(&name);
 		strbuf_release(&ver);
 	}
+	linker_release(&l);
+	res->link_mode = l.mode;
 	if (!r && o->compile && t->python) {
 		progress(o, "compile", "%s", t->py.site_rel);
 		r = compile_site(t, ed, db, err);
@@ -955,7 +1168,8 @@ static int stage_env(const struct install_options *o, const struct target *t, st
 	if (!r && o->m && o->m->path) {
 		struct strbuf raw = STRBUF_INIT;
 		if (fs_read_user_file(o->m->path, 16 << 20, &raw, NULL) == 0)
-			r = write_file(ed->staging_fd, ".burrow/manifest.toml", raw.buf, raw.len, err);
+			r = write_file(ed->staging_fd, ".burrow/manifest.toml", raw.buf, raw.len,
+			               err);
 		strbuf_release(&raw);
 	}
 	if (!r) {
@@ -969,9 +1183,9 @@ static int stage_env(const struct install_options *o, const struct target *t, st
 		strbuf_reset(&facts);
 		for (i = 0; trees && i < n; i++)
 			trees[i] = picks[i].sha256;
-		if (!trees || noop_write(&facts, BURROW_VERSION, o->python,
-					 t->python ? t->py.executable : NULL, o->compile, trees,
-					 n) < 0)
+		if (!trees ||
+		    noop_write(&facts, BURROW_VERSION, o->python,
+		               t->python ? t->py.executable : NULL, o->compile, trees, n) < 0)
 			r = error_set(err, BURROW_EFAIL, "out of memory");
 		else
 			r = write_file(ed->staging_fd, ".burrow/noop", facts.buf, facts.len, err);
@@ -984,7 +1198,7 @@ static int stage_env(const struct install_options *o, const struct target *t, st
 
 /* The env holds exactly this manifest already, and its trees exist. */
 static int is_noop(const struct install_options *o, const struct target *t, struct envdir *ed,
-		   struct cache *c)
+                   struct cache *c)
 {
 	struct strbuf v = STRBUF_INIT;
 	struct state_bundles sb;
@@ -997,10 +1211,12 @@ static int is_noop(const struct install_options *o, const struct target *t, stru
 	if (state_open(fd, &db, NULL) == 0 && state_get_meta(db, "manifest_digest", &v) == 0 &&
 	    !strcmp(v.buf, o->m->digest)) {
 		strbuf_reset(&v);
-		ok = state_get_meta(db, "burrow_version", &v) == 0 && !strcmp(v.buf, BURROW_VERSION);
+		ok =
+		    state_get_meta(db, "burrow_version", &v) == 0 && !strcmp(v.buf, BURROW_VERSION);
 		strbuf_reset(&v);
 		if (ok && t->python)
-			ok = state_get_meta(db, "python", &v) == 0 && !strcmp(v.buf, t->py.executable);
+			ok = state_get_meta(db, "python", &v) == 0 &&
+			     !strcmp(v.buf, t->py.executable);
 		strbuf_reset(&v);
 		if (ok)
 			ok = state_get_meta(db, "compiled", &v) == 0 &&
@@ -1077,7 +1293,7 @@ static char *python_spec(const struct install_options *o, struct envdir *ed, int
 }
 
 static int target_init(const struct install_options *o, struct cache *c, struct envdir *ed,
-		       int have_env, struct target *t, struct strbuf *err)
+                       int have_env, struct target *t, struct strbuf *err)
 {
 	struct strbuf path = STRBUF_INIT;
 	char *spec;
@@ -1122,7 +1338,7 @@ static void target_release(struct target *t)
 /* Whether a lock entry applies to the target (its marker and
  * requires-python); 1 yes, 0 no, or an error code < 0 with err set. */
 static int selected(const struct install_options *o, const struct target *t,
-		    const struct manifest_bundle *b, struct strbuf *err)
+                    const struct manifest_bundle *b, struct strbuf *err)
 {
 	struct strbuf loc = STRBUF_INIT, e = STRBUF_INIT;
 	int result = 1;
@@ -1132,8 +1348,8 @@ static int selected(const struct install_options *o, const struct target *t,
 		if (pep508_marker_parse(b->marker, strlen(b->marker), &mk, &e) != 0 ||
 		    pep508_marker_eval(mk, &t->env, &result, &e) != 0) {
 			where(o, b, &loc);
-			error_set(err, BURROW_EMANIFEST, "%s: marker \"%s\": %s", loc.buf, b->marker,
-				  e.buf);
+			error_set(err, BURROW_EMANIFEST, "%s: marker \"%s\": %s", loc.buf,
+			          b->marker, e.buf);
 			result = -1;
 		}
 		pep508_marker_free(mk);
@@ -1145,117 +1361,52 @@ static int selected(const struct install_options *o, const struct target *t,
 	return result;
 }
 
-/* The requirement strings of a pick's info, parsed lazily. */
-static const struct pick *find_pick(const struct pick *picks, size_t n, const char *name)
-{
-	struct strbuf key = STRBUF_INIT;
-	const struct pick *r = NULL;
-	size_t i;
-
-	pep503_normalize(name, &key);
-	for (i = 0; i < n && !r; i++)
-		if (!strcmp(picks[i].b->key, key.buf))
-			r = &picks[i];
-	strbuf_release(&key);
-	return r;
-}
-
-static int has_extra(const struct pick *p, const char *extra)
-{
-	size_t i;
-
-	for (i = 0; i < p->nextras; i++)
-		if (!strcmp(p->extras[i], extra))
-			return 1;
-	return 0;
-}
-
 /* pip check, before the env changes: every Requires-Dist / Requires of
  * every pin, with markers evaluated for the target (and the extras other
- * pins ask for), is satisfied by the pinned set.  Exit 4 otherwise. */
+ * pins ask for), is satisfied by the pinned set (audit_consistency, the
+ * same code `burrow check` runs).  Exit 4 otherwise, naming the first. */
 static int check_consistency(const struct install_options *o, const struct target *t,
-			     struct pick *picks, size_t n, struct strbuf *err)
+                             struct pick *picks, size_t n, struct strbuf *err)
 {
-	int changed = 1, rounds = 0, r = 0;
+	struct audit_dist *d = calloc(n ? n : 1, sizeof(*d));
+	struct strbuf *reqs = calloc(n ? n : 1, sizeof(*reqs));
+	struct audit_unmet *u = NULL;
+	size_t nu = 0, i;
+	int r = 0;
 
-	while (changed && !r && rounds++ < 64) {
-		size_t i;
-
-		changed = 0;
-		for (i = 0; i < n && !r; i++) {
-			struct strbuf reqs = STRBUF_INIT;
-			const char *q;
-
-			info_field(picks[i].info.buf, "Requires", &reqs, 1);
-			for (q = reqs.len ? reqs.buf : NULL; q && !r;) {
-				const char *nl = strchr(q, '\n');
-				size_t len = nl ? (size_t)(nl - q) : strlen(q);
-				struct pep508_req req;
-				struct strbuf e = STRBUF_INIT, loc = STRBUF_INIT;
-				size_t x;
-				int applies = 0;
-
-				memset(&req, 0, sizeof(req));
-				if (pep508_parse(q, len, &req, &e) != 0) {
-					/* As pip check: an unparsable requirement is skipped. */
-					goto next;
-				}
-				for (x = 0; x <= picks[i].nextras && !applies; x++) {
-					struct pep508_env env = t->env;
-					int res = 1;
-					env.extra = x == 0 ? "" : picks[i].extras[x - 1];
-					if (req.marker &&
-					    pep508_marker_eval(req.marker, &env, &res, &e) != 0)
-						res = 0;
-					applies = res;
-				}
-				if (applies) {
-					const struct pick *dep = find_pick(picks, n, req.name);
-					where(o, picks[i].b, &loc);
-					if (!dep) {
-						r = error_set(err, BURROW_ERESOLVE,
-							      "%s==%s requires %.*s, which the "
-							      "manifest does not pin",
-							      loc.buf, picks[i].b->version, (int)len, q);
-					} else if (!pep508_satisfied(&req, dep->b->version)) {
-						r = error_set(err, BURROW_ERESOLVE,
-							      "%s==%s requires %.*s, but the manifest "
-							      "pins %s %s",
-							      loc.buf, picks[i].b->version, (int)len, q,
-							      dep->b->name, dep->b->version);
-					} else {
-						struct pick *d = (struct pick *)dep;
-						for (x = 0; x < req.nextras; x++) {
-							struct strbuf ex = STRBUF_INIT;
-							char **nv;
-							pep508_canonical_name(req.extras[x],
-									      strlen(req.extras[x]),
-									      &ex);
-							if (has_extra(d, ex.buf)) {
-								strbuf_release(&ex);
-								continue;
-							}
-							nv = realloc(d->extras,
-								     (d->nextras + 1) * sizeof(char *));
-							if (!nv) {
-								strbuf_release(&ex);
-								break;
-							}
-							d->extras = nv;
-							d->extras[d->nextras++] = strbuf_detach(&ex, NULL);
-							changed = 1;
-						}
-					}
-				}
-			next:
-				pep508_release(&req);
-				strbuf_release(&e);
-				strbuf_release(&loc);
-				q = nl ? nl + 1 : NULL;
-			}
-			strbuf_release(&reqs);
-		}
+	if (!d || !reqs) {
+		free(d);
+		free(reqs);
+		return error_set(err, BURROW_EFAIL, "out of memory");
 	}
+	for (i = 0; i < n; i++) {
+		strbuf_init(&reqs[i], 0);
+		info_field(picks[i].info.buf, "Requires", &reqs[i], 1);
+		d[i].name = picks[i].b->key;
+		d[i].version = picks[i].b->version;
+		d[i].requires = reqs[i].buf;
+	}
+	r = audit_consistency(d, n, &t->env, &u, &nu, err);
+	if (!r && nu) {
+		const struct pick *p = &picks[u[0].dist];
+		struct strbuf loc = STRBUF_INIT;
+		where(o, p->b, &loc);
+		if (u[0].dep == AUDIT_NO_DIST)
+			r = error_set(err, BURROW_ERESOLVE,
+			              "%s==%s requires %s, which the manifest does not pin",
+			              loc.buf, p->b->version, u[0].requirement);
+		else
+			r = error_set(err, BURROW_ERESOLVE,
+			              "%s==%s requires %s, but the manifest pins %s %s", loc.buf,
+			              p->b->version, u[0].requirement, picks[u[0].dep].b->name,
+			              picks[u[0].dep].b->version);
+		strbuf_release(&loc);
+	}
+	audit_unmet_release(u, nu);
+	for (i = 0; i < n; i++)
+		strbuf_release(&reqs[i]);
+	free(reqs);
+	free(d);
 	return r;
 }
 
@@ -1282,13 +1433,14 @@ int install_run(const struct install_options *o, struct install_result *res, str
 			goto out;
 		if (o->create && envdir_exists(&ed)) {
 			r = error_set(err, BURROW_EFAIL,
-				      "%s: already exists (use burrow install to change it)",
-				      o->env_path);
+			              "%s: already exists (use burrow install to change it)",
+			              o->env_path);
 			goto out;
 		}
 		if (!o->create && !envdir_exists(&ed)) {
-			r = error_set(err, BURROW_EFAIL, "%s: no such env (use burrow create to make it)",
-				      o->env_path);
+			r = error_set(err, BURROW_EFAIL,
+			              "%s: no such env (use burrow create to make it)",
+			              o->env_path);
 			goto out;
 		}
 	}
@@ -1296,8 +1448,7 @@ int install_run(const struct install_options *o, struct install_result *res, str
 		goto out;
 	if (o->m && o->m->requires_python && !python_ok(&t, o->m->requires_python)) {
 		r = error_set(err, BURROW_ERESOLVE, "%s: the lock requires Python %s, not %s",
-			      o->m->path, o->m->requires_python,
-			      t.python ? t.py.version : "none");
+		              o->m->path, o->m->requires_python, t.python ? t.py.version : "none");
 		goto out;
 	}
 	if (have_env && !o->create && is_noop(o, &t, &ed, &c)) {
@@ -1323,9 +1474,9 @@ int install_run(const struct install_options *o, struct install_result *res, str
 				struct strbuf loc = STRBUF_INIT;
 				where(o, &o->m->bundles[i], &loc);
 				r = error_set(err, BURROW_EMANIFEST,
-					      "%s: a second entry for the same name applies to "
-					      "this target (first at line %d)",
-					      loc.buf, picks[j].b->line);
+				              "%s: a second entry for the same name applies to "
+				              "this target (first at line %d)",
+				              loc.buf, picks[j].b->line);
 				strbuf_release(&loc);
 				goto out;
 			}
@@ -1338,8 +1489,9 @@ int install_run(const struct install_options *o, struct install_result *res, str
 		if (pick_from_cache(&t, &c, &picks[i]))
 			continue;
 		if (o->fetch.offline && !o->m->nrepos && !picks[i].b->nfiles) {
-			r = error_set(err, BURROW_ERESOLVE, "%s: %s==%s: not in the cache (offline)",
-				      o->m->path, picks[i].b->name, picks[i].b->version);
+			r = error_set(err, BURROW_ERESOLVE,
+			              "%s: %s==%s: not in the cache (offline)", o->m->path,
+			              picks[i].b->name, picks[i].b->version);
 			goto out;
 		}
 		if ((r = pick_from_repos(o, &t, &picks[i], err)))
@@ -1347,9 +1499,8 @@ int install_run(const struct install_options *o, struct install_result *res, str
 	}
 	if ((r = fetch_picks(o, &c, picks, n, res, err)))
 		goto out;
-	for (i = 0; i < n; i++)
-		if ((r = unpack_pick(o, &c, &picks[i], res, err)))
-			goto out;
+	if ((r = unpack_all(o, &c, picks, n, res, err)))
+		goto out;
 	res->bundles = n;
 	if ((r = check_consistency(o, &t, picks, n, err)))
 		goto out;
@@ -1371,9 +1522,6 @@ out:
 			free(picks[i].url);
 			tree_list_release(&picks[i].entries);
 			strbuf_release(&picks[i].info);
-			for (j = 0; j < picks[i].nextras; j++)
-				free(picks[i].extras[j]);
-			free(picks[i].extras);
 		}
 		free(picks);
 	}

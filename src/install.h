@@ -22,18 +22,26 @@ struct install_progress {
 	void *arg;
 };
 
+enum install_link_mode {
+	INSTALL_LINK_AUTO,    /* probe: reflink, else hardlink, else copy */
+	INSTALL_LINK_REFLINK, /* FICLONE: a copy-on-write clone */
+	INSTALL_LINK_HARDLINK,
+	INSTALL_LINK_COPY,
+};
+
 struct install_options {
 	const char *env_path;     /* NULL for fetch-only */
 	const struct manifest *m; /* NULL: an empty env (create without manifest) */
 	const char *cache_dir;    /* resolved cache directory */
-	const char *python;      /* --python, or NULL: [env].python, else the env's own */
-	const char *search_path; /* where interpreters are looked up (the caller's PATH) */
-	const char *command;     /* pyvenv.cfg "command", e.g. "burrow create ENV" */
+	const char *python;       /* --python, or NULL: [env].python, else the env's own */
+	const char *search_path;  /* where interpreters are looked up (the caller's PATH) */
+	const char *command;      /* pyvenv.cfg "command", e.g. "burrow create ENV" */
 	struct fetch_options fetch;
-	int wait_seconds; /* for the env lock */
-	int create;       /* refuse an existing env */
-	int fetch_only;   /* burrow fetch: fill the cache, no env */
-	int compile;                 /* byte-compile site-packages with the base interpreter */
+	int wait_seconds;                 /* for the env lock */
+	int create;                       /* refuse an existing env */
+	int fetch_only;                   /* burrow fetch: fill the cache, no env */
+	int compile;                      /* byte-compile site-packages with the base interpreter */
+	enum install_link_mode link_mode; /* --link-mode */
 	struct install_progress progress;
 };
 
@@ -41,6 +49,7 @@ struct install_result {
 	int noop;
 	size_t bundles, files, fetched, unpacked;
 	size_t added, removed, changed;
+	enum install_link_mode link_mode; /* what linking used */
 };
 
 int install_run(const struct install_options *o, struct install_result *res, struct strbuf *err);

@@ -21,35 +21,40 @@
 #include <string.h>
 #include <unistd.h>
 
-struct command {
-	const char *name;
-	int (*fn)(int argc, char **argv);
-	const char *summary;
-};
-
-static const struct command commands[] = {
+const struct command cmd_commands[] = {
     {"create", cmd_create, "make a new env, and install a manifest into it"},
     {"install", cmd_install, "make an env hold exactly a manifest's bundles"},
     {"fetch", cmd_fetch, "fill the cache with a manifest's bundles only"},
     {"run", cmd_run, "exec a command inside an env"},
     {"env", cmd_env, "print the environment run would give"},
     {"list", cmd_list, "list the bundles an env holds"},
+    {"check", cmd_check, "check integrity, consistency and leaks of an env"},
     {"pack", cmd_pack, "make a native bundle from a prefix tree"},
     {"index", cmd_index, "write a static simple index for a folder of bundles"},
     {"cache", cmd_cache, "show or clean the cache (dir, info, clean)"},
     {"help", cmd_help, "show help for burrow or a command"},
 };
+const size_t cmd_ncommands = sizeof(cmd_commands) / sizeof(cmd_commands[0]);
 
-void cmd_progress(void *arg, const char *phase, const char *msg)
+/* A whole number from the environment variable name, within [min, max];
+ * *out keeps its value when the variable is unset, empty or invalid. */
+static void env_number(const char *name, long min, long max, long *out)
 {
-	(void)arg;
-	if (globals.quiet || (globals.progress && !strcmp(globals.progress, "none")))
+	const char *v = getenv(name);
+	char *end;
+	long n;
+
+	if (!v || !*v)
 		return;
-	fprintf(stderr, "burrow: %s: %s\n", phase, msg);
+	n = strtol(v, &end, 10);
+	if (!*end && n >= min && n <= max)
+		*out = n;
 }
 
 int cmd_install_options(struct install_options *o, struct strbuf *cache_dir, struct strbuf *err)
 {
+	long retries;
+
 	int r = cache_default_dir(globals.cache_dir, cache_dir, err);
 
 	if (r)
@@ -60,9 +65,17 @@ int cmd_install_options(struct install_options *o, struct strbuf *cache_dir, str
 	if (globals.jobs)
 		o->fetch.jobs = globals.jobs;
 	o->fetch.cacert = globals.cacert;
+	/* Network bounds without flags (yet): seconds, and extra attempts. */
+	env_number("BURROW_CONNECT_TIMEOUT", 1, 3600, &o->fetch.connect_timeout);
+	env_number("BURROW_STALL_TIMEOUT", 1, 3600, &o->fetch.low_speed_time);
+	retries = o->fetch.retries;
+	env_number("BURROW_RETRIES", 0, 100, &retries);
+	o->fetch.retries = (int)retries;
 	o->wait_seconds = globals.wait;
 	o->progress.event = cmd_progress;
+	o->fetch.progress = cmd_fetch_progress;
 	o->search_path = getenv("PATH");
+	o->link_mode = INSTALL_LINK_AUTO;
 	return 0;
 }
 
@@ -70,11 +83,14 @@ int cmd_source_option(int argc, char **argv, int *i, struct cmd_source *s)
 {
 	const char *a = argv[*i];
 	static const char *const names[] = {"--manifest", "--index-url", "--find-links",
-					    "--python"};
+	                                    "--python"};
 	size_t k, n;
-
 	if (!strcmp(a, "--compile")) {
 		s->compile = 1;
+		return 1;
+	}
+	if (!strncmp(a, "--link-mode", 11) && (a[11] == '=' || (!a[11] && *i + 1 < argc))) {
+		s->link_mode = a[11] == '=' ? a + 12 : argv[++*i];
 		return 1;
 	}
 	for (k = 0; k < 4; k++) {
@@ -118,6 +134,24 @@ static int cmd_read_manifest(const char *path, struct manifest *m, struct strbuf
 	return manifest_load(path, m, err);
 }
 
+int cmd_link_mode(const struct cmd_source *s, enum install_link_mode *mode, struct strbuf *err)
+{
+	const char *v = s->link_mode ? s->link_mode : getenv("BURROW_LINK_MODE");
+
+	if (!v || !*v || !strcmp(v, "auto"))
+		*mode = INSTALL_LINK_AUTO;
+	else if (!strcmp(v, "reflink") || !strcmp(v, "clone"))
+		*mode = INSTALL_LINK_REFLINK;
+	else if (!strcmp(v, "hardlink"))
+		*mode = INSTALL_LINK_HARDLINK;
+	else if (!strcmp(v, "copy"))
+		*mode = INSTALL_LINK_COPY;
+	else
+		return error_set(err, BURROW_EUSAGE,
+		                 "--link-mode %s: expected auto, reflink, hardlink or copy", v);
+	return 0;
+}
+
 int cmd_load_manifest(struct cmd_source *s, struct manifest *m, struct strbuf *err)
 {
 	size_t k;
@@ -144,6 +178,8 @@ void cmd_source_release(struct cmd_source *s)
 void cmd_install_summary(const char *what, const struct install_options *o,
                          const struct install_result *res)
 {
+	if (cmd_progress_flush)
+		cmd_progress_flush();
 	if (globals.quiet)
 		return;
 	if (res->noop)
@@ -161,59 +197,9 @@ void cmd_install_summary(const char *what, const struct install_options *o,
 		        res->fetched);
 }
 
-
 static void usage(FILE *f)
 {
-	size_t i;
-
-	fprintf(f, "usage: burrow [-q] [-v] [--offline] [--cache-dir DIR] [--jobs N] "
-	           "[--wait S]\n              [--progress auto|plain|none] [--cacert FILE] "
-	           "COMMAND [ARGS]\n\ncommands:\n");
-	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
-		fprintf(f, "  %-8s %s\n", commands[i].name, commands[i].summary);
-	fprintf(f, "\nburrow help COMMAND shows a command's options.\n");
-}
-
-int cmd_help(int argc, char **argv)
-{
-	static const struct {
-		const char *name, *text;
-	} help[] = {
-	    {"create",
-	     "burrow create ENV [--manifest M] [--index-url URL]... [--find-links DIR]...\n"
-	     "  Makes a new env at ENV; with a manifest, installs its bundles."},
-	    {"install",
-	     "burrow install ENV --manifest M [--index-url URL]... [--find-links DIR]...\n"
-	     "  Makes ENV hold exactly the manifest's bundles (adds, replaces, removes);\n"
-	     "  a no-op when nothing changed."},
-	    {"fetch", "burrow fetch --manifest M [--index-url URL]... [--find-links DIR]...\n"
-	              "  Downloads, verifies and unpacks the manifest's bundles into the cache."},
-	    {"run", "burrow run [--keep VAR]... [--env K=V]... ENV -- CMD [ARG...]\n"
-	            "  Execs CMD in ENV with an environment built from an allowlist."},
-	    {"env", "burrow env [--keep VAR]... [--env K=V]... ENV\n"
-	            "  Prints the environment run would give, one VAR=value a line."},
-	    {"list", "burrow list ENV [--json]\n  Lists the installed bundles."},
-	    {"pack", "burrow pack DIR --name N --version V [--requires SPEC]... [--summary S]\n"
-	             "            [--platform P] [--compression gz|xz|zst] -o OUTDIR\n"
-	             "  Makes a reproducible native bundle of the prefix tree DIR."},
-	    {"index", "burrow index DIR\n"
-	              "  Writes DIR/simple/, a static PEP 503/691 index of DIR's bundles."},
-	    {"cache", "burrow cache dir|info|clean\n  Shows or empties the cache."},
-	    {"help", "burrow help [COMMAND]"},
-	};
-	size_t i;
-
-	if (argc < 2) {
-		usage(stdout);
-		return 0;
-	}
-	for (i = 0; i < sizeof(help) / sizeof(help[0]); i++)
-		if (!strcmp(argv[1], help[i].name)) {
-			printf("usage: %s\n", help[i].text);
-			return 0;
-		}
-	fprintf(stderr, "burrow: no such command \"%s\"\n", argv[1]);
-	return BURROW_EUSAGE;
+	cmd_help_overview(f);
 }
 
 int main(int argc, char **argv)
@@ -247,9 +233,16 @@ int main(int argc, char **argv)
 		usage(stderr);
 		return BURROW_EUSAGE;
 	}
-	for (k = 0; k < sizeof(commands) / sizeof(commands[0]); k++)
-		if (!strcmp(argv[i], commands[k].name))
-			return commands[k].fn(argc - i, argv + i);
+	for (k = 0; k < cmd_ncommands; k++)
+		if (!strcmp(argv[i], cmd_commands[k].name)) {
+			/* burrow COMMAND --help is burrow help COMMAND */
+			if (i + 1 < argc &&
+			    (!strcmp(argv[i + 1], "--help") || !strcmp(argv[i + 1], "-h"))) {
+				char *help[] = {(char *)"help", argv[i], NULL};
+				return cmd_help(2, help);
+			}
+			return cmd_commands[k].fn(argc - i, argv + i);
+		}
 	fprintf(stderr, "burrow: unknown command \"%s\"\n", argv[i]);
 	usage(stderr);
 	return BURROW_EUSAGE;

@@ -21,6 +21,7 @@
 #include "toml.h"
 
 #include <errno.h>
+#include <locale.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdarg.h>
@@ -46,7 +47,7 @@ struct toml_node {
 };
 
 struct key_part {
-	char *s; /* malloc'd, NUL-terminated */
+	char *s;         /* malloc'd, NUL-terminated */
 	const char *src; /* where it starts in the document */
 	size_t len;
 	int line, column;
@@ -67,10 +68,11 @@ struct parser {
 	const char *col_at; /* the column cache: col_val is the column of col_at */
 	int col_val;
 	struct toml_node *root, *current;
+	locale_t c_locale; /* for strtod_l, made on the first float; 0 until then */
 };
 
 static struct toml_node *node_new(struct parser *ps, enum toml_type type, int depth,
-				  const char *at);
+                                  const char *at);
 static void node_free(struct toml_node *n);
 
 /* ---- positions and errors ---- */
@@ -99,7 +101,7 @@ static void locate(const struct parser *ps, const char *at, int *line, int *colu
 }
 
 __attribute__((format(printf, 3, 4))) static void *fail(struct parser *ps, const char *at,
-							 const char *fmt, ...)
+                                                        const char *fmt, ...)
 {
 	va_list ap;
 	int line, column;
@@ -120,7 +122,7 @@ __attribute__((format(printf, 3, 4))) static void *fail(struct parser *ps, const
 
 /* Appends a short, escaped excerpt of a key to the error message. */
 static void *fail_key(struct parser *ps, const char *what, const struct key_part *k,
-		      const char *tail)
+                      const char *tail)
 {
 	if (ps->failed)
 		return NULL;
@@ -276,7 +278,8 @@ static size_t utf8_len(const unsigned char *p, const unsigned char *end)
 
 static int check_text(struct parser *ps)
 {
-	const unsigned char *p = (const unsigned char *)ps->p, *end = (const unsigned char *)ps->end;
+	const unsigned char *p = (const unsigned char *)ps->p,
+	                    *end = (const unsigned char *)ps->end;
 
 	while (p < end) {
 		unsigned char c = *p;
@@ -425,8 +428,7 @@ static int array_add(struct toml_node *a, struct toml_node *value)
 }
 
 /* A new node; at is where it starts, for the message when it is too deep. */
-static struct toml_node *node_new(struct parser *ps, enum toml_type type, int depth,
-				  const char *at)
+static struct toml_node *node_new(struct parser *ps, enum toml_type type, int depth, const char *at)
 {
 	struct toml_node *n;
 
@@ -479,8 +481,8 @@ static void node_free(struct toml_node *n)
 static int fail_grow(struct parser *ps, const char *open, const struct strbuf *sb)
 {
 	if (errno == E2BIG)
-		fail(ps, open, "%s longer than %zu bytes", sb->max == TOML_MAX_KEY ? "key" : "string",
-		     sb->max);
+		fail(ps, open, "%s longer than %zu bytes",
+		     sb->max == TOML_MAX_KEY ? "key" : "string", sb->max);
 	else
 		fail_oom(ps);
 	return -1;
@@ -656,7 +658,8 @@ static int parse_string(struct parser *ps, struct strbuf *sb, int allow_ml)
 				continue;
 			}
 			if (n > 5) {
-				fail(ps, ps->p + 5, "too many quotes at the end of a multi-line string");
+				fail(ps, ps->p + 5,
+				     "too many quotes at the end of a multi-line string");
 				return -1;
 			}
 			if (strbuf_add(sb, ps->p, n - 3) < 0) {
@@ -800,7 +803,6 @@ static struct toml_node *parse_number(struct parser *ps, int depth)
 	int neg = 0, has_sign = 0, is_float = 0;
 	struct toml_node *n;
 
-	(void)depth;
 	e = at;
 	while (e < ps->end && (is_bare((unsigned char)*e) || *e == '.' || *e == '+'))
 		e++;
@@ -826,14 +828,19 @@ static struct toml_node *parse_number(struct parser *ps, int depth)
 		uint64_t v = 0;
 		if (has_sign)
 			return fail(ps, at, "a %s integer cannot have a sign",
-				    base == 16 ? "hexadecimal" : base == 8 ? "octal" : "binary");
+			            base == 16  ? "hexadecimal"
+			            : base == 8 ? "octal"
+			                        : "binary");
 		if (digits_run(s + 2, e, base) < 0)
 			return fail(ps, at, "invalid %s integer",
-				    base == 16 ? "hexadecimal" : base == 8 ? "octal" : "binary");
+			            base == 16  ? "hexadecimal"
+			            : base == 8 ? "octal"
+			                        : "binary");
 		for (q = s + 2; q < e; q++) {
 			if (*q == '_')
 				continue;
-			if (v > (UINT64_C(0x7FFFFFFFFFFFFFFF) - (uint64_t)hexval(*q)) / (uint64_t)base)
+			if (v >
+			    (UINT64_C(0x7FFFFFFFFFFFFFFF) - (uint64_t)hexval(*q)) / (uint64_t)base)
 				return fail(ps, at, "integer out of range");
 			v = v * (uint64_t)base + (uint64_t)hexval(*q);
 		}
@@ -887,8 +894,15 @@ static struct toml_node *parse_number(struct parser *ps, int depth)
 				strbuf_release(&sb);
 				return fail_oom(ps);
 			}
+		/* the "C" locale: the program's LC_NUMERIC may want a ',' */
+		if (!ps->c_locale)
+			ps->c_locale = newlocale(LC_NUMERIC_MASK, "C", (locale_t)0);
+		if (!ps->c_locale) {
+			strbuf_release(&sb);
+			return fail_oom(ps);
+		}
 		errno = 0;
-		d = strtod(sb.buf, &end);
+		d = strtod_l(sb.buf, &end, ps->c_locale);
 		if (*end) {
 			strbuf_release(&sb);
 			return fail(ps, at, "invalid float");
@@ -903,7 +917,8 @@ static struct toml_node *parse_number(struct parser *ps, int depth)
 			return NULL;
 		n->v.u.fp = d;
 	} else {
-		uint64_t v = 0, lim = neg ? UINT64_C(0x8000000000000000) : UINT64_C(0x7FFFFFFFFFFFFFFF);
+		uint64_t v = 0,
+		         lim = neg ? UINT64_C(0x8000000000000000) : UINT64_C(0x7FFFFFFFFFFFFFFF);
 		for (q = s; q < e; q++) {
 			if (*q == '_')
 				continue;
@@ -964,7 +979,7 @@ static size_t parse_time(struct parser *ps, const char *p)
 }
 
 static struct toml_node *make_text(struct parser *ps, enum toml_type type, struct strbuf *sb,
-				   int depth)
+                                   int depth)
 {
 	struct toml_node *n = node_new(ps, type, depth, ps->p);
 
@@ -1060,7 +1075,7 @@ static struct toml_node *parse_datetime(struct parser *ps, int depth)
 
 static struct toml_node *parse_value(struct parser *ps, int depth);
 static int insert_keyval(struct parser *ps, struct toml_node *t, struct key_path *kp,
-			 struct toml_node *value);
+                         struct toml_node *value);
 
 static struct toml_node *parse_array(struct parser *ps, int depth)
 {
@@ -1212,18 +1227,17 @@ static struct toml_node *parse_value(struct parser *ps, int depth)
 	default:
 		if (c == '+' || c == '-' || c == 'i' || c == 'n')
 			n = parse_number(ps, depth);
-		else if (is_digit(c) &&
-			 ((num_at(ps, ps->p, 4) >= 0 && peek(ps, 4) == '-') ||
-			  (num_at(ps, ps->p, 2) >= 0 && peek(ps, 2) == ':')))
+		else if (is_digit(c) && ((num_at(ps, ps->p, 4) >= 0 && peek(ps, 4) == '-') ||
+		                         (num_at(ps, ps->p, 2) >= 0 && peek(ps, 2) == ':')))
 			n = parse_datetime(ps, depth);
 		else if (is_digit(c))
 			n = parse_number(ps, depth);
 		else if (c < 0 || c == '\n' || c == '\r' || c == '#')
 			return fail(ps, ps->p, "expected a value, found %s",
-				    describe(ps, ps->p, buf));
+			            describe(ps, ps->p, buf));
 		else
 			return fail(ps, ps->p, "invalid value starting with %s",
-				    describe(ps, ps->p, buf));
+			            describe(ps, ps->p, buf));
 	}
 	if (n && n->v.type != TOML_ARRAY && !(n->v.type == TOML_TABLE)) {
 		n->v.line = line;
@@ -1261,7 +1275,7 @@ static const char *kind_name(const struct toml_node *n)
 /* Places value under the dotted key kp in t (a key/value line or an inline
  * table entry).  Takes value and the key strings, also on failure. */
 static int insert_keyval(struct parser *ps, struct toml_node *t, struct key_path *kp,
-			 struct toml_node *value)
+                         struct toml_node *value)
 {
 	size_t i;
 	char tail[128];
@@ -1287,8 +1301,8 @@ static int insert_keyval(struct parser *ps, struct toml_node *t, struct key_path
 			if (next->v.type != TOML_TABLE || !(next->flags & TN_DOTTED) ||
 			    (next->flags & TN_INLINE)) {
 				snprintf(tail, sizeof(tail),
-					 " is %s (line %d): dotted keys cannot add to it",
-					 kind_name(next), kv->line);
+				         " is %s (line %d): dotted keys cannot add to it",
+				         kind_name(next), kv->line);
 				fail_key(ps, "key", k, tail);
 				goto fail;
 			}
@@ -1364,7 +1378,7 @@ static int parse_header(struct parser *ps, struct key_path *kp)
 			t = (struct toml_node *)n->v.u.array.items[n->v.u.array.len - 1];
 		} else {
 			snprintf(tail, sizeof(tail), " is %s (line %d) and cannot be extended",
-				 kind_name(n), kv->line);
+			         kind_name(n), kv->line);
 			fail_key(ps, "key", k, tail);
 			goto fail;
 		}
@@ -1376,13 +1390,13 @@ static int parse_header(struct parser *ps, struct key_path *kp)
 		if (n) {
 			if (n->v.type != TOML_TABLE || (n->flags & (TN_INLINE | TN_DOTTED))) {
 				snprintf(tail, sizeof(tail), ": it is already %s (line %d)",
-					 kind_name(n), kv->line);
+				         kind_name(n), kv->line);
 				fail_key(ps, "cannot define table", k, tail);
 				goto fail;
 			}
 			if (n->flags & TN_DEFINED) {
 				snprintf(tail, sizeof(tail), " defined twice (first at line %d)",
-					 n->v.line);
+				         n->v.line);
 				fail_key(ps, "table", k, tail);
 				goto fail;
 			}
@@ -1405,7 +1419,7 @@ static int parse_header(struct parser *ps, struct key_path *kp)
 		struct toml_node *elem;
 		if (n && (n->v.type != TOML_ARRAY || !(n->flags & TN_AOT))) {
 			snprintf(tail, sizeof(tail), ": it is already %s (line %d)", kind_name(n),
-				 kv->line);
+			         kv->line);
 			fail_key(ps, "cannot define array of tables", k, tail);
 			goto fail;
 		}
@@ -1541,7 +1555,10 @@ struct toml_value *toml_parse(const char *data, size_t len, struct strbuf *err)
 	ps.root->flags = TN_DEFINED;
 	ps.root->v.line = ps.root->v.column = 1;
 	ps.current = ps.root;
-	if (parse_document(&ps) < 0) {
+	parse_document(&ps);
+	if (ps.c_locale)
+		freelocale(ps.c_locale);
+	if (ps.failed) {
 		node_free(ps.root);
 		return NULL;
 	}
@@ -1554,7 +1571,7 @@ void toml_free(struct toml_value *v)
 }
 
 const struct toml_keyval *toml_table_findn(const struct toml_value *table, const char *key,
-					   size_t keylen)
+                                           size_t keylen)
 {
 	if (!table || table->type != TOML_TABLE || !key)
 		return NULL;

@@ -39,7 +39,7 @@ struct toml_keyval;
 struct toml_value {
 	enum toml_type type;
 	int line, column; /* 1-based position where the value starts (tables: the header or
-			     the inline '{'; the root table: 1:1) */
+	                     the inline '{'; the root table: 1:1) */
 	union {
 		/* TOML_STRING: UTF-8, may contain NUL; ptr is NUL-terminated too.
 		 * Datetimes: their text, normalised to RFC 3339 form (upper-case
@@ -82,13 +82,14 @@ struct toml_value *toml_parse(const char *data, size_t len, struct strbuf *err);
 void toml_free(struct toml_value *v);
 
 /* The entry for key (a NUL-terminated string, compared as exact bytes) in
- * table, or NULL when table has no such key or is not a table.  The result
- * points into the tree. */
+ * table, or NULL when table has no such key or is not a table.  table must
+ * be a node of a tree from toml_parse() (the lookup uses its hidden hash
+ * index); the result points into that tree. */
 const struct toml_keyval *toml_table_find(const struct toml_value *table, const char *key);
 
 /* Same, for a key of keylen bytes that may contain NUL. */
 const struct toml_keyval *toml_table_findn(const struct toml_value *table, const char *key,
-					   size_t keylen);
+                                           size_t keylen);
 
 /* "table", "array", "string", "integer", "float", "bool", "datetime",
  * "datetime-local", "date-local", "time-local" (the toml-test names), for

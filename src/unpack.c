@@ -73,8 +73,32 @@ struct seen_slot {
 	int implicit; /* a parent directory made for a later entry */
 };
 
+/* An independent walk of the tar headers over the very bytes the tar
+ * reader is given: a PAX "size" that disagrees with the ustar size field,
+ * or data on an entry type that carries none, would make readers disagree
+ * on where the next header starts (TARmageddon, CVE-2025-62518, and the
+ * inverse in tar-rs CVE-2026-33055): one reading only. */
+#define SCAN_MAX_PAX ((size_t)1 << 20)
+
+struct tarscan {
+	unsigned char hdr[512];
+	size_t hlen;
+	uint64_t skip;    /* body and padding bytes to pass over */
+	uint64_t collect; /* pax body bytes still to collect */
+	uint64_t pad;     /* padding after the pax body */
+	int collecting;
+	struct strbuf pax; /* the current pax body */
+	int have_size;     /* a pending pax "size" */
+	uint64_t pax_size;
+	struct strbuf path; /* a pending pax "path", for messages */
+	int done, bad;
+	struct strbuf name, why; /* the entry and the reason when bad */
+};
+
 struct unpacker {
 	struct archive *a;
+	struct archive *raw; /* the decompressed stream the tar reader reads */
+	struct tarscan scan;
 	int dest;
 	const struct unpack_limits *lim;
 	const char *label;
@@ -147,6 +171,237 @@ static int seen_add(struct unpacker *u, const char *key, const char *path, enum 
 	s->implicit = implicit;
 	u->used++;
 	return 0;
+}
+
+static void scan_bad(struct tarscan *t, const char *name, size_t len, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+static void scan_bad(struct tarscan *t, const char *name, size_t len, const char *fmt, ...)
+{
+	va_list ap;
+
+	t->bad = 1;
+	if (name != t->name.buf) {
+		strbuf_reset(&t->name);
+		strbuf_add(&t->name, name, len);
+	}
+	va_start(ap, fmt);
+	strbuf_vaddf(&t->why, fmt, ap);
+	va_end(ap);
+}
+
+/* A numeric header field as libarchive reads it: base-256 when the high
+ * bit of the first byte is set, else octal after leading blanks.  -1 when
+ * it holds something else or overflows. */
+static int64_t scan_number(const unsigned char *f, size_t n)
+{
+	uint64_t v = 0;
+	size_t i = 0;
+
+	if (f[0] & 0x80) {
+		if (f[0] != 0x80)
+			return -1; /* negative or over 2^56: not a size we take */
+		for (i = 1; i < n; i++) {
+			if (v >> 55)
+				return -1;
+			v = (v << 8) | f[i];
+		}
+		return (int64_t)v;
+	}
+	while (i < n && (f[i] == ' ' || f[i] == '\0'))
+		i++;
+	for (; i < n && f[i] >= '0' && f[i] <= '7'; i++)
+		v = (v << 3) | (uint64_t)(f[i] - '0');
+	for (; i < n; i++)
+		if (f[i] != ' ' && f[i] != '\0')
+			return -1;
+	return (int64_t)v;
+}
+
+/* The name a header gives (pax path first), for messages. */
+static void scan_name(struct tarscan *t, struct strbuf *out)
+{
+	const unsigned char *h = t->hdr;
+
+	strbuf_reset(out);
+	if (t->path.len) {
+		strbuf_add(out, t->path.buf, t->path.len);
+		return;
+	}
+	if (!memcmp(h + 257, "ustar", 5) && h[345])
+		strbuf_addf(out, "%.*s/", 155, (const char *)h + 345);
+	strbuf_addf(out, "%.*s", 100, (const char *)h);
+}
+
+/* Parses the pax records in t->pax ("LEN key=value\n"...). */
+static void scan_pax(struct tarscan *t)
+{
+	const char *p = t->pax.buf, *end = t->pax.buf + t->pax.len;
+
+	while (p < end && !t->bad) {
+		const char *sp, *eq, *rec_end;
+		uint64_t n = 0;
+
+		for (sp = p; sp < end && *sp >= '0' && *sp <= '9' && n < SCAN_MAX_PAX; sp++)
+			n = n * 10 + (uint64_t)(*sp - '0');
+		if (sp == p || sp >= end || *sp != ' ' || n > (uint64_t)(end - p) ||
+		    n < (uint64_t)(sp - p) + 3 || p[n - 1] != '\n') {
+			if (sp == p && *p == '\0')
+				break; /* zero padding after the last record */
+			scan_bad(t, t->path.buf, t->path.len, "malformed pax extended header");
+			return;
+		}
+		rec_end = p + n - 1;
+		eq = memchr(sp + 1, '=', (size_t)(rec_end - sp - 1));
+		if (!eq) {
+			scan_bad(t, t->path.buf, t->path.len, "malformed pax extended header");
+			return;
+		}
+		if ((size_t)(eq - sp - 1) == 4 && !memcmp(sp + 1, "size", 4)) {
+			const char *v;
+			uint64_t size = 0;
+			for (v = eq + 1;
+			     v < rec_end && *v >= '0' && *v <= '9' && size < (1ull << 60); v++)
+				size = size * 10 + (uint64_t)(*v - '0');
+			if (v != rec_end || v == eq + 1) {
+				scan_bad(t, t->path.buf, t->path.len,
+				         "pax size \"%.*s\" is not a number",
+				         (int)(rec_end - eq - 1 > 40 ? 40 : rec_end - eq - 1),
+				         eq + 1);
+				return;
+			}
+			t->have_size = 1;
+			t->pax_size = size;
+		} else if ((size_t)(eq - sp - 1) == 4 && !memcmp(sp + 1, "path", 4)) {
+			strbuf_reset(&t->path);
+			strbuf_add(&t->path, eq + 1, (size_t)(rec_end - eq - 1));
+		}
+		p += n;
+	}
+}
+
+static void scan_header(struct tarscan *t)
+{
+	const unsigned char *h = t->hdr;
+	unsigned char type = h[156];
+	int64_t size;
+	size_t i;
+
+	for (i = 0; i < 512 && !h[i]; i++)
+		;
+	if (i == 512) {
+		t->done = 1; /* the end marker: the tar reader stops here too */
+		return;
+	}
+	size = scan_number(h + 124, 12);
+	if (size < 0) {
+		scan_name(t, &t->name);
+		scan_bad(t, t->name.buf, t->name.len, "invalid size field");
+		return;
+	}
+	switch (type) {
+	case 'x':
+		if ((uint64_t)size > SCAN_MAX_PAX) {
+			scan_name(t, &t->name);
+			scan_bad(t, t->name.buf, t->name.len, "pax extended header over %zu bytes",
+			         SCAN_MAX_PAX);
+			return;
+		}
+		strbuf_reset(&t->pax);
+		t->collecting = 1;
+		t->collect = (uint64_t)size;
+		t->pad = (512 - (uint64_t)size % 512) % 512;
+		if (!size) {
+			t->collecting = 0;
+			t->skip = 0;
+		}
+		return;
+	case 'g':
+	case 'L':
+	case 'K':
+		t->skip = ((uint64_t)size + 511) / 512 * 512;
+		return;
+	default:
+		break;
+	}
+	scan_name(t, &t->name);
+	if (type == '0' || type == '\0' || type == '7') {
+		if (t->have_size && t->pax_size != (uint64_t)size) {
+			scan_bad(t, t->name.buf, t->name.len,
+			         "pax size %llu disagrees with the ustar header size %lld",
+			         (unsigned long long)t->pax_size, (long long)size);
+			return;
+		}
+		t->skip = ((uint64_t)size + 511) / 512 * 512;
+	} else if (size != 0 || (t->have_size && t->pax_size != 0)) {
+		scan_bad(t, t->name.buf, t->name.len,
+		         "a header of type '%c' carries %llu bytes of data",
+		         type >= 0x20 && type < 0x7f ? type : '?',
+		         (unsigned long long)(t->have_size ? t->pax_size : (uint64_t)size));
+		return;
+	}
+	t->have_size = 0;
+	strbuf_reset(&t->path);
+}
+
+/* Feeds the next len bytes of the decompressed stream. */
+static void scan_feed(struct tarscan *t, const unsigned char *p, size_t len)
+{
+	while (len && !t->done && !t->bad) {
+		size_t n;
+		if (t->skip) {
+			n = t->skip < len ? (size_t)t->skip : len;
+			t->skip -= n;
+		} else if (t->collecting) {
+			n = t->collect < len ? (size_t)t->collect : len;
+			if (strbuf_add(&t->pax, p, n) < 0) {
+				scan_bad(t, "", 0, "out of memory");
+				return;
+			}
+			t->collect -= n;
+			if (!t->collect) {
+				t->collecting = 0;
+				t->skip = t->pad;
+				scan_pax(t);
+			}
+		} else {
+			n = 512 - t->hlen < len ? 512 - t->hlen : len;
+			memcpy(t->hdr + t->hlen, p, n);
+			t->hlen += n;
+			if (t->hlen == 512) {
+				t->hlen = 0;
+				scan_header(t);
+			}
+		}
+		p += n;
+		len -= n;
+	}
+}
+
+/* The tar reader's input: the raw (decompressed) stream, scanned on the way. */
+static la_ssize_t chain_read(struct archive *a, void *arg, const void **buf)
+{
+	struct unpacker *u = arg;
+	size_t size = 0;
+	la_int64_t offset;
+	int r;
+
+	do {
+		r = archive_read_data_block(u->raw, buf, &size, &offset);
+		if (r == ARCHIVE_EOF)
+			return 0;
+		if (r != ARCHIVE_OK) {
+			const char *s = archive_error_string(u->raw);
+			archive_set_error(a, EIO, "%s", s ? s : "read error");
+			return -1;
+		}
+	} while (!size);
+	scan_feed(&u->scan, *buf, size);
+	if (u->scan.bad) {
+		archive_set_error(a, EIO, "headers disagree");
+		return -1;
+	}
+	return (la_ssize_t)size;
 }
 
 /* Sets the message `LABEL: entry "NAME": REASON` and returns code. */
@@ -402,7 +657,7 @@ static int write_file(struct unpacker *u, struct archive_entry *e, int pfd, cons
 		sha256_update(&h, buf, size);
 		written += size;
 		u->total += size;
-		compressed = archive_filter_bytes(u->a, -1);
+		compressed = archive_filter_bytes(u->raw, -1);
 		if (u->total > RATIO_FLOOR && compressed > 0 &&
 		    u->total / (uint64_t)compressed > u->lim->max_ratio) {
 			r = fail(u, BURROW_EINTEGRITY, path, plen,
@@ -594,20 +849,40 @@ int unpack_tar(int archive_fd, int dest_dirfd, const struct unpack_limits *lim, 
 	strbuf_init(&u.pkey, 0);
 	strbuf_init(&u.parent, 0);
 
+	strbuf_init(&u.scan.pax, SCAN_MAX_PAX);
+	strbuf_init(&u.scan.path, 0);
+	strbuf_init(&u.scan.name, 0);
+	strbuf_init(&u.scan.why, 0);
+
 	loc = utf8_locale_begin(&oldloc);
 	u.a = archive_read_new();
-	if (!u.a) {
-		utf8_locale_end(loc, oldloc);
-		return fail(&u, BURROW_EFAIL, NULL, 0, "cannot start libarchive");
+	u.raw = archive_read_new();
+	if (!u.a || !u.raw) {
+		r = fail(&u, BURROW_EFAIL, NULL, 0, "cannot start libarchive");
+		goto done;
 	}
-	if (archive_read_support_format_tar(u.a) != ARCHIVE_OK ||
-	    archive_read_support_filter_gzip(u.a) != ARCHIVE_OK ||
-	    archive_read_support_filter_xz(u.a) != ARCHIVE_OK ||
-	    archive_read_support_filter_zstd(u.a) != ARCHIVE_OK) {
+	/* Two readers: raw undoes the compression, the tar reader parses what
+	 * raw yields, and chain_read walks the headers on the way. */
+	if (archive_read_support_format_raw(u.raw) != ARCHIVE_OK ||
+	    archive_read_support_filter_gzip(u.raw) != ARCHIVE_OK ||
+	    archive_read_support_filter_xz(u.raw) != ARCHIVE_OK ||
+	    archive_read_support_filter_zstd(u.raw) != ARCHIVE_OK ||
+	    archive_read_support_format_tar(u.a) != ARCHIVE_OK) {
 		r = fail_archive(&u, NULL, 0, "cannot enable the tar reader");
 		goto done;
 	}
-	if (archive_read_open_fd(u.a, archive_fd, 64 * 1024) != ARCHIVE_OK) {
+	if (archive_read_open_fd(u.raw, archive_fd, 64 * 1024) != ARCHIVE_OK ||
+	    archive_read_next_header(u.raw, &e) != ARCHIVE_OK) {
+		const char *s = archive_error_string(u.raw);
+		r = fail(&u, BURROW_EINTEGRITY, NULL, 0, "not a tar archive");
+		if (s) {
+			strbuf_addstr(err, " (");
+			strbuf_add_escaped(err, s, strlen(s) > 200 ? 200 : strlen(s));
+			strbuf_addstr(err, ")");
+		}
+		goto done;
+	}
+	if (archive_read_open(u.a, &u, NULL, chain_read, NULL) != ARCHIVE_OK) {
 		r = fail_archive(&u, NULL, 0, "not a tar archive");
 		goto done;
 	}
@@ -633,9 +908,16 @@ int unpack_tar(int archive_fd, int dest_dirfd, const struct unpack_limits *lim, 
 			break;
 	}
 done:
+	/* The walk found what the tar reader may have read past: that wins. */
+	if (u.scan.bad && r != BURROW_EINT && r != BURROW_ETERM)
+		r = fail(&u, BURROW_EINTEGRITY, u.scan.name.buf, u.scan.name.len, "%s",
+		         u.scan.why.buf);
 	if (u.parent_fd >= 0)
 		close(u.parent_fd);
-	archive_read_free(u.a);
+	if (u.a)
+		archive_read_free(u.a);
+	if (u.raw)
+		archive_read_free(u.raw);
 	utf8_locale_end(loc, oldloc);
 	for (i = 0; i < u.cap; i++) {
 		free(u.slots[i].key);
@@ -645,5 +927,9 @@ done:
 	strbuf_release(&u.key);
 	strbuf_release(&u.pkey);
 	strbuf_release(&u.parent);
+	strbuf_release(&u.scan.pax);
+	strbuf_release(&u.scan.path);
+	strbuf_release(&u.scan.name);
+	strbuf_release(&u.scan.why);
 	return r;
 }

@@ -36,7 +36,11 @@ void unpack_limits_default(struct unpack_limits *l);
  * are created component by component with O_NOFOLLOW.  Modes: files 0644,
  * or 0755 when any x bit is set; directories 0755; independent of the
  * umask; no owners, no times.  Bytes written per file must equal the
- * header size; limits are counted on bytes actually written.  Polls
+ * header size; limits are counted on bytes actually written.  The
+ * headers are walked a second time, independently, over the same
+ * decompressed bytes: a PAX "size" that differs from the ustar size field
+ * and data on an entry type that carries none are refused, so that no
+ * other tar reader can see different members in the same archive.  Polls
  * signals_pending().
  *
  * lim NULL means unpack_limits_default().  label (NULL: "archive") names

@@ -108,7 +108,7 @@ int main(void)
 	while ((n = fread(chunk, 1, sizeof(chunk), stdin)) > 0) {
 		if (strbuf_add(&in, chunk, n) < 0) {
 			fprintf(stderr, "toml-decoder: input larger than %zu bytes\n",
-				TOML_MAX_INPUT);
+			        TOML_MAX_INPUT);
 			return 1;
 		}
 	}

@@ -6,12 +6,15 @@ Standard library only.  Binds 127.0.0.1 (port 0 unless --port), prints
 bounds every response in time (MAX_S) and bytes (MAX_B).
 
 Modes (numbers are decimal; a query string is ignored by the routing but
-kept in the hit counters, so "/flaky/2?t=a" and "/flaky/2?t=b" count apart):
+kept in the hit counters, so "/flaky/2?t=a" and "/flaky/2?t=b" count apart;
+path components after the numbers are ignored unless said otherwise, so a
+URL can end in a file name, e.g. /status/404/x-1.0-any.tar.gz):
 
   /ok/<n>                        200, n bytes (deterministic pattern, see body())
   /status/<code>                 that status, empty body
-  /429/<k>/<secs>                k x 429 with Retry-After: secs, then /ok/1024
-  /flaky/<k>                     k x 503, then /ok/1024
+  /429/<k>/<secs>[/<file>]       k x 429 with Retry-After: secs, then /ok/1024
+                                 (or --root's <file>, when given)
+  /flaky/<k>[/<file>]            k x 503, then /ok/1024 (or --root's <file>)
   /stall/<len>/<sent>            declares len, sends sent, then goes quiet
   /truncate/<declared>/<sent>    declares declared, sends sent, closes
   /overlong/<declared>/<sent>    declares declared, sends sent (more)
@@ -19,7 +22,7 @@ kept in the hit counters, so "/flaky/2?t=a" and "/flaky/2?t=b" count apart):
   /loop                          302 to itself, forever
   /redirect/<k>/<path...>        k hops of 302, then 302 to /<path...>
   /redirect-to?url=<url>         302 to url (e.g. a downgrade)
-  /endless                       200, chunked, never ends (until MAX_B/MAX_S)
+  /endless[/...]                 200, chunked, never ends (until MAX_B/MAX_S)
   /endless-close                 200, no length, ends only on close
   /headers                       200 application/json: the request headers
   /hits                          200 application/json: requests seen per path+query
@@ -151,14 +154,12 @@ class Handler(http.server.BaseHTTPRequestHandler):
             if count <= arg(0):
                 self.hdr(429, 0, [("Retry-After", str(arg(1)))])
             else:
-                self.hdr(200, 1024)
-                self.stream(1024)
+                self.ok_or_file(parts[1 + len(nums):])
         elif mode == "flaky" and nums:
             if count <= arg(0):
                 self.hdr(503, 0)
             else:
-                self.hdr(200, 1024)
-                self.stream(1024)
+                self.ok_or_file(parts[1 + len(nums):])
         elif mode == "stall" and len(nums) >= 2:
             self.hdr(200, arg(0))
             self.stream(arg(1))
@@ -181,7 +182,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
         elif mode == "redirect-to":
             url = urllib.parse.parse_qs(parsed.query).get("url", ["/"])[0]
             self.hdr(302, 0, [("Location", url)])
-        elif mode == "endless" and len(parts) == 1:
+        elif mode == "endless":
             self.send_response(200)
             self.send_header("Content-Type", "application/octet-stream")
             self.send_header("Transfer-Encoding", "chunked")
@@ -203,6 +204,15 @@ class Handler(http.server.BaseHTTPRequestHandler):
             self.serve_root(parsed.path)
         else:
             self.hdr(404, 0)
+
+    def ok_or_file(self, rest):
+        """The success answer of flaky and 429: --root's file named by the
+        rest of the path, else /ok/1024."""
+        if self.server.root and rest:
+            self.serve_root("/" + "/".join(rest))
+        else:
+            self.hdr(200, 1024)
+            self.stream(1024)
 
     def serve_root(self, urlpath):
         root = self.server.root

@@ -298,7 +298,8 @@ def test_best_compatible_wheel_is_chosen(tmp_path, burrow, wheelhouse):
     # only the alien one pinned: nothing fits, and the error says why for each file
     m.write_text(py_manifest(wheelhouse, [("multi", "1.0", [hashes[2]])]))
     p = burrow("create", tmp_path / "app2", "--manifest", m)
-    assert p.returncode in (4, 6), p.stderr
+    assert p.returncode == 4, p.stderr
+    assert "do not fit" in p.stderr
 
 
 BAD = {
@@ -345,3 +346,29 @@ def test_compile(tmp_path, burrow, wheelhouse):
     db = sqlite3.connect(str(env / ".burrow" / "state.db"))
     rows = [r[0] for r in db.execute("SELECT path FROM files WHERE path LIKE '%.pyc'")]
     assert rows and all(r.endswith(".pyc") for r in rows)
+
+
+def test_yanked_file_on_an_exact_pin_warns(tmp_path, burrow, wheelhouse):
+    w = build_wheel(wheelhouse, "yanky", "1.0", {"yanky.py": "Y = 1\n"})
+    h = sha256_file(w)
+    page = tmp_path / "simple" / "yanky"
+    page.mkdir(parents=True)
+    (page / "index.html").write_text(
+        '<!DOCTYPE html><html><body><a href="%s#sha256=%s" data-yanked="broken metadata">%s</a>'
+        '</body></html>' % ("file://" + w, h, os.path.basename(w)))
+    m = tmp_path / "app.toml"
+    m.write_text('[env]\npython = "%s"\n\n' % PYTHON
+                 + manifest_text([str(tmp_path / "simple")], [("yanky", "1.0", [h])]))
+    p = burrow("create", tmp_path / "app", "--manifest", m, check=0)
+    assert "yanky-1.0-py3-none-any.whl is yanked" in p.stderr
+
+
+def test_nothing_fits_lists_every_offer(tmp_path, burrow, wheelhouse):
+    a = build_wheel(wheelhouse, "picky", "1.0", {"picky.py": ""}, tag="cp27-cp27m-win_amd64")
+    b = build_wheel(wheelhouse, "picky", "2.0", {"picky.py": ""})
+    m = tmp_path / "app.toml"
+    m.write_text(py_manifest(wheelhouse, [("picky", "1.0", [sha256_file(a)])]))
+    p = burrow("create", tmp_path / "app", "--manifest", m)
+    assert p.returncode == 4, p.stderr
+    assert "picky-1.0-cp27-cp27m-win_amd64.whl: tags cp27-cp27m-win_amd64 do not fit" in p.stderr
+    assert "picky-2.0-py3-none-any.whl: version 2.0, not 1.0" in p.stderr

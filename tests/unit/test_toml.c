@@ -66,12 +66,12 @@ static void test_api(void **state)
 
 	(void)state;
 	root = parse_ok("name = \"burrow\"\n"
-			"n = 42\n"
-			"f = 1.5\n"
-			"b = true\n"
-			"a = [1, \"two\", [3]]\n"
-			"[env]\n"
-			"python = \"3.11\"\n");
+	                "n = 42\n"
+	                "f = 1.5\n"
+	                "b = true\n"
+	                "a = [1, \"two\", [3]]\n"
+	                "[env]\n"
+	                "python = \"3.11\"\n");
 	assert_int_equal(root->type, TOML_TABLE);
 	assert_int_equal(root->u.table.len, 6);
 	/* document order */
@@ -186,21 +186,21 @@ static void test_positions(void **state)
 
 	(void)state;
 	root = parse_ok("# comment\n"
-			"a = 1\n"
-			"  b.c   =  \"x\"\n"
-			"\"é\" = 'ü'  # columns count characters\n"
-			"m = \"\"\"\n"
-			"two\n"
-			"lines\"\"\"\n"
-			"[tab]\n"
-			"arr = [\n"
-			"  1,\n"
-			"  { k = 2 },\n"
-			"]\n"
-			"[[aot]]\n"
-			"[[aot]]\n"
-			"x = 1\r\n"
-			"y = 2\n");
+	                "a = 1\n"
+	                "  b.c   =  \"x\"\n"
+	                "\"é\" = 'ü'  # columns count characters\n"
+	                "m = \"\"\"\n"
+	                "two\n"
+	                "lines\"\"\"\n"
+	                "[tab]\n"
+	                "arr = [\n"
+	                "  1,\n"
+	                "  { k = 2 },\n"
+	                "]\n"
+	                "[[aot]]\n"
+	                "[[aot]]\n"
+	                "x = 1\r\n"
+	                "y = 2\n");
 	kv = toml_table_find(root, "a");
 	assert_int_equal(kv->line, 2);
 	assert_int_equal(kv->column, 1);
@@ -277,17 +277,19 @@ static void test_error_positions(void **state)
 	parse_errs("s = \"\"\"\nok\n \\q\"\"\"\n", "3:2: invalid escape sequence \\q");
 	parse_errs("a = 1\na = 2\n", "2:1: duplicate key \"a\" (first defined at line 1)");
 	parse_errs("[t]\n[t]\n", "2:2: table \"t\" defined twice (first at line 1)");
-	parse_errs("[x]\n[ x . \"y\" ]\n[x.y]\n", "3:4: table \"y\" defined twice (first at line 2)");
-	parse_errs("a.b = 1\n[a]\n", "2:2: cannot define table \"a\": it is already a table defined "
-				       "by dotted keys (line 1)");
+	parse_errs("[x]\n[ x . \"y\" ]\n[x.y]\n",
+	           "3:4: table \"y\" defined twice (first at line 2)");
+	parse_errs("a.b = 1\n[a]\n",
+	           "2:2: cannot define table \"a\": it is already a table defined "
+	           "by dotted keys (line 1)");
 	parse_errs("a = {}\n[a.b]\n", "2:2: key \"a\" is an inline table (line 1) and cannot be "
-				      "extended");
+	                              "extended");
 	parse_errs("a = { b = 1 }\na.c = 2\n", "2:1: key \"a\" is an inline table (line 1): dotted "
-					       "keys cannot add to it");
+	                                       "keys cannot add to it");
 	parse_errs("[a.b.c]\n[a]\nb.c.d = 1\n", "3:1: key \"b\" is a table defined by a header "
-						 "(line 1): dotted keys cannot add to it");
+	                                        "(line 1): dotted keys cannot add to it");
 	parse_errs("a = [1]\n[[a]]\n", "2:3: cannot define array of tables \"a\": it is already an "
-				       "array (line 1)");
+	                               "array (line 1)");
 	parse_errs("a = 1\r\nb = 2\rc = 3\n", "2:6: carriage return not followed by a line feed");
 	parse_errs("a = \"\x01\"\n", "1:6: control character U+0001 is not allowed");
 	parse_errs("a = \"\xC3\x28\"\n", "1:6: invalid UTF-8 (byte 0xc3)");
@@ -307,7 +309,7 @@ static void test_error_positions(void **state)
 	parse_errs("a = [1 2]\n", "1:8: expected ',' or ']' in an array, found '2'");
 	parse_errs("[a\n", "1:3: expected ']' to close a [table] header, found end of line");
 	parse_errs("[[a] ]\n", "1:4: expected ']]' to close a [[array of tables]] header, found "
-			       "']'");
+	                       "']'");
 	parse_errs("é = 1\n", "1:1: expected a key, found U+00E9");
 	parse_errs("'''a''' = 1\n", "1:1: a key cannot be a multi-line string");
 	parse_err("a = \"\0\"", 7, "1:6: control character U+0000 is not allowed");
@@ -319,25 +321,25 @@ static void test_values(void **state)
 
 	(void)state;
 	root = parse_ok("i1 = -9223372036854775808\n"
-			"i2 = 0x7FFF_FFFF_FFFF_FFFF\n"
-			"i3 = 0o755\n"
-			"i4 = 0b1010\n"
-			"i5 = +1_000\n"
-			"f1 = -inf\n"
-			"f2 = nan\n"
-			"f3 = 6.626e-34\n"
-			"f4 = -0.0\n"
-			"d1 = 1979-05-27 07:32:00.999z\n"
-			"d2 = 1979-05-27t07:32:00-07:00\n"
-			"d3 = 1979-05-27T07:32:00\n"
-			"d4 = 1979-05-27\n"
-			"d5 = 00:32:00.5\n"
-			"s1 = \"\\u00E9\\U0001F600\\t\"\n"
-			"s2 = '''\n"
-			"raw \\n ''still'' raw'''''\n"
-			"s3 = \"\"\"\\\n"
-			"   folded \\\n"
-			"   line\"\"\"\n");
+	                "i2 = 0x7FFF_FFFF_FFFF_FFFF\n"
+	                "i3 = 0o755\n"
+	                "i4 = 0b1010\n"
+	                "i5 = +1_000\n"
+	                "f1 = -inf\n"
+	                "f2 = nan\n"
+	                "f3 = 6.626e-34\n"
+	                "f4 = -0.0\n"
+	                "d1 = 1979-05-27 07:32:00.999z\n"
+	                "d2 = 1979-05-27t07:32:00-07:00\n"
+	                "d3 = 1979-05-27T07:32:00\n"
+	                "d4 = 1979-05-27\n"
+	                "d5 = 00:32:00.5\n"
+	                "s1 = \"\\u00E9\\U0001F600\\t\"\n"
+	                "s2 = '''\n"
+	                "raw \\n ''still'' raw'''''\n"
+	                "s3 = \"\"\"\\\n"
+	                "   folded \\\n"
+	                "   line\"\"\"\n");
 	assert_true(get(root, "i1")->u.integer == INT64_MIN);
 	assert_true(get(root, "i2")->u.integer == INT64_MAX);
 	assert_int_equal(get(root, "i3")->u.integer, 0755);
@@ -370,18 +372,18 @@ static void test_tables(void **state)
 
 	(void)state;
 	root = parse_ok("[fruit]\n"
-			"apple.color = \"red\"\n"
-			"apple.taste.sweet = true\n"
-			"[fruit.apple.texture]\n"
-			"smooth = true\n"
-			"[[fruit.variety]]\n"
-			"name = \"a\"\n"
-			"[fruit.variety.x]\n"
-			"[[fruit.variety]]\n"
-			"name = \"b\"\n"
-			"[a.b]\n"
-			"[a]\n"
-			"c = 1\n");
+	                "apple.color = \"red\"\n"
+	                "apple.taste.sweet = true\n"
+	                "[fruit.apple.texture]\n"
+	                "smooth = true\n"
+	                "[[fruit.variety]]\n"
+	                "name = \"a\"\n"
+	                "[fruit.variety.x]\n"
+	                "[[fruit.variety]]\n"
+	                "name = \"b\"\n"
+	                "[a.b]\n"
+	                "[a]\n"
+	                "c = 1\n");
 	v = get(get(root, "fruit"), "apple");
 	assert_int_equal(get(v, "taste")->type, TOML_TABLE);
 	assert_int_equal(get(get(v, "texture"), "smooth")->u.boolean, 1);
@@ -474,14 +476,10 @@ static void test_limits(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_api),
-	    cmocka_unit_test(test_empty_and_null_err),
-	    cmocka_unit_test(test_many_keys),
-	    cmocka_unit_test(test_nul_in_keys_and_strings),
-	    cmocka_unit_test(test_positions),
-	    cmocka_unit_test(test_error_positions),
-	    cmocka_unit_test(test_values),
-	    cmocka_unit_test(test_tables),
+	    cmocka_unit_test(test_api),       cmocka_unit_test(test_empty_and_null_err),
+	    cmocka_unit_test(test_many_keys), cmocka_unit_test(test_nul_in_keys_and_strings),
+	    cmocka_unit_test(test_positions), cmocka_unit_test(test_error_positions),
+	    cmocka_unit_test(test_values),    cmocka_unit_test(test_tables),
 	    cmocka_unit_test(test_limits),
 	};
 

@@ -1,0 +1,753 @@
+/*
+ * burrow help [COMMAND] | --man | --completion bash
+ *
+ * The one source of burrow's documentation: the tables below (every
+ * command's synopsis, text and options; the global options with their
+ * environment variables) together with main.c's command table.  From them
+ * come the overview (`burrow help`, `burrow --help`), each command's help,
+ * the man page (`burrow help --man`, troff for `make man`) and the bash
+ * completion script (`burrow help --completion bash`).  A command in
+ * main.c's table without an entry here is a bug that `burrow help` and the
+ * e2e tests report.
+ */
+#include "cmd.h"
+
+#include "install.h"
+#include "util/error.h"
+
+#include <stdio.h>
+#include <string.h>
+
+/* What an option's value or a command's operand is, for completion. */
+enum help_kind {
+	KIND_NONE,   /* a flag without a value */
+	KIND_WORD,   /* anything: nothing to complete */
+	KIND_FILE,   /* a file name */
+	KIND_DIR,    /* a directory */
+	KIND_CHOICE, /* one of help_option.choices */
+	KIND_USER,   /* a user name */
+};
+
+struct help_option {
+	const char *flags; /* "-o, --output" */
+	const char *arg;   /* "DIR", or NULL for a flag */
+	enum help_kind kind;
+	const char *choices; /* KIND_CHOICE: space-separated */
+	const char *text;
+	const char *env; /* the environment variable that sets it, or NULL */
+};
+
+#define HELP_MAX_OPTIONS 12
+
+struct help_command {
+	const char *name;
+	const char *synopsis; /* after "burrow NAME ", one line per form */
+	const char *text;     /* paragraphs separated by "\n" */
+	enum help_kind operand;
+	const char *operand_words; /* completion words for the first operand */
+	struct help_option options[HELP_MAX_OPTIONS];
+};
+
+#define SOURCE_OPTIONS(manifest_text)                                                              \
+	{"--manifest", "M", KIND_FILE, NULL, manifest_text, NULL},                                 \
+	    {"--index-url",                                                                        \
+	     "URL",                                                                                \
+	     KIND_WORD,                                                                            \
+	     NULL,                                                                                 \
+	     "a PEP 503/691 simple index to try after the manifest's own repositories "            \
+	     "(repeatable)",                                                                       \
+	     NULL},                                                                                \
+	    {"--find-links",                                                                       \
+	     "DIR",                                                                                \
+	     KIND_DIR,                                                                             \
+	     NULL,                                                                                 \
+	     "a flat folder of bundles to try after the manifest's own repositories (repeatable)", \
+	     NULL},                                                                                \
+	{                                                                                          \
+		"--python", "PY", KIND_FILE, NULL,                                                 \
+		    "the base interpreter (a path or a name on PATH); default: [env].python, "     \
+		    "else the "                                                                    \
+		    "env's own",                                                                   \
+		    NULL                                                                           \
+	}
+
+#define ENV_OPTIONS                                                                                \
+	{"--keep",                                                                                 \
+	 "VAR",                                                                                    \
+	 KIND_WORD,                                                                                \
+	 NULL,                                                                                     \
+	 "let the caller's VAR through (repeatable; never a loader variable LD_*)",                \
+	 NULL},                                                                                    \
+	{                                                                                          \
+		"--env", "K=V", KIND_WORD, NULL, "set K to V, after [run].env (repeatable)", NULL  \
+	}
+
+#define LINK_OPTIONS                                                                               \
+	{                                                                                          \
+	    "--compile",                                                                           \
+	    NULL,                                                                                  \
+	    KIND_NONE,                                                                             \
+	    NULL,                                                                                  \
+	    "byte-compile site-packages with the base interpreter",                                \
+	    NULL},                                                                                 \
+	{                                                                                          \
+		"--link-mode", "auto|reflink|hardlink|copy", KIND_CHOICE,                          \
+		    "auto reflink hardlink copy",                                                  \
+		    "how files come from the cache into the env: auto (reflink, else hardlink, "   \
+		    "else "                                                                        \
+		    "copy), reflink, hardlink or copy",                                            \
+		    "BURROW_LINK_MODE"                                                             \
+	}
+
+static const struct help_command help_commands[] = {
+    {"create",
+     "ENV [--manifest M] [--python PY] [--index-url URL]... [--find-links DIR]...\n"
+     "    [--compile] [--link-mode MODE]",
+     "Makes a new env at ENV (which must not exist).  With a manifest, its bundles are resolved, "
+     "fetched, verified and linked in the same transaction, so a failure leaves no env at all.  "
+     "A manifest is burrow's TOML, a requirements.txt in hash-checking form, or a PEP 751 "
+     "pylock.toml.",
+     KIND_DIR,
+     NULL,
+     {SOURCE_OPTIONS("the manifest to install (TOML, requirements.txt or pylock.toml)"),
+      LINK_OPTIONS}},
+    {"install",
+     "ENV --manifest M [--python PY] [--index-url URL]... [--find-links DIR]...\n"
+     "    [--compile] [--link-mode MODE]",
+     "Makes ENV hold exactly the manifest's bundles: adds, replaces and removes them, then swaps "
+     "the new tree in with one atomic rename, so a failure leaves ENV as it was.  A no-op (and "
+     "fast) when nothing changed.",
+     KIND_DIR,
+     NULL,
+     {SOURCE_OPTIONS("the manifest to install (required)"), LINK_OPTIONS}},
+    {"fetch",
+     "--manifest M [--index-url URL]... [--find-links DIR]...",
+     "Downloads, verifies and unpacks the manifest's bundles into the cache and touches no env: "
+     "for a build stage, or before going offline.",
+     KIND_NONE,
+     NULL,
+     {SOURCE_OPTIONS("the manifest whose bundles to fetch (required)")}},
+    {"run",
+     "[--user NAME|UID[:GROUP|GID]] [--keep VAR]... [--env K=V]...\n"
+     "    ENV -- CMD [ARG...]",
+     "Execs CMD inside ENV, without a fork: CMD keeps burrow's pid (PID 1 in a container), gets "
+     "signals directly and its exit status is burrow's.  The environment is built from nothing: "
+     "from the caller only HOME USER LOGNAME LANG LANGUAGE LC_* TERM TZ TMPDIR HOSTNAME NO_COLOR, "
+     "the manifest's [run].pass and --keep; then PATH=ENV/bin:[run].path, VIRTUAL_ENV and "
+     "PYTHONNOUSERSITE=1 for a Python env, [run].env, and --env.  CMD is looked up on that PATH, "
+     "never the caller's.\n"
+     "With --user (root only; to oneself it is a no-op) burrow drops privileges like su-exec and "
+     "gosu: supplementary groups (the user's, or just GROUP when one is given), then gid, then "
+     "uid, then NO_NEW_PRIVS; HOME, USER and LOGNAME become the user's from passwd (HOME=/ for a "
+     "uid without an entry).  A bare UID must exist in passwd.\n"
+     "Exit status: CMD's own; 126 found but not executable; 127 not found.",
+     KIND_DIR,
+     NULL,
+     {{"--user", "NAME|UID[:GROUP|GID]", KIND_USER, NULL,
+       "run CMD as this user (and group), as root only", NULL},
+      ENV_OPTIONS}},
+    {"env",
+     "[--keep VAR]... [--env K=V]... [-0] ENV",
+     "Prints the environment run would give CMD, one NAME=value a line: to debug, or for env -i.",
+     KIND_DIR,
+     NULL,
+     {ENV_OPTIONS,
+      {"-0", NULL, KIND_NONE, NULL, "end each entry with a NUL, not a newline", NULL}}},
+    {"list",
+     "ENV [--json]",
+     "Lists the bundles ENV holds: name and version, or with --json their name, version, kind "
+     "and sha256.",
+     KIND_DIR,
+     NULL,
+     {{"--json", NULL, KIND_NONE, NULL, "print a JSON array", NULL}}},
+    {"check",
+     "ENV [--json]",
+     "Checks ENV: integrity (every recorded file with its recorded sha256 and mode; nothing "
+     "unrecorded in site-packages), consistency (every installed distribution's requirements "
+     "satisfied), and leaks (sys.path entries and imports from outside ENV and the base "
+     "interpreter's stdlib; ELF libraries resolved from outside ENV beyond glibc's own).  Exit "
+     "status 1 on any finding: made to fail a Docker build.",
+     KIND_DIR,
+     NULL,
+     {{"--json", NULL, KIND_NONE, NULL, "print the findings as JSON", NULL}}},
+    {"pack",
+     "DIR --name N --version V [--requires SPEC]... [--summary S]\n"
+     "    [--platform P] [--compression gz|xz|zst] -o OUTDIR",
+     "Makes a reproducible native bundle NAME-VERSION-PLATFORM.tar.* of the prefix tree DIR "
+     "(bin/, lib/, share/, ...), with its bundle-info (METADATA and RECORD), and prints its "
+     "path.  Warns for each ELF file without a RUNPATH using $ORIGIN.  Timestamps come from "
+     "SOURCE_DATE_EPOCH when set.",
+     KIND_DIR,
+     NULL,
+     {{"--name", "N", KIND_WORD, NULL, "the bundle's name", NULL},
+      {"--version", "V", KIND_WORD, NULL, "the bundle's version (PEP 440)", NULL},
+      {"--requires", "SPEC", KIND_WORD, NULL, "a PEP 508 requirement (repeatable)", NULL},
+      {"--summary", "S", KIND_WORD, NULL, "a one-line description", NULL},
+      {"--platform", "P", KIND_WORD, NULL,
+       "the platform tag, e.g. linux_x86_64, manylinux_2_28_x86_64 or any; default: this "
+       "machine's",
+       NULL},
+      {"--compression", "gz|xz|zst", KIND_CHOICE, "gz xz zst", "the compression (default gz)",
+       NULL},
+      {"-o, --output", "OUTDIR", KIND_DIR, NULL, "where to write the bundle", NULL}}},
+    {"index",
+     "DIR",
+     "Writes DIR/simple/, a static PEP 503 (HTML) and PEP 691 (JSON) index of the wheels and "
+     "native bundles in DIR, for any static web server.",
+     KIND_DIR,
+     NULL,
+     {{NULL, NULL, KIND_NONE, NULL, NULL, NULL}}},
+    {"cache",
+     "dir|info|clean",
+     "dir prints the cache directory; info its size and contents; clean empties it.  The cache "
+     "is $BURROW_CACHE_DIR, else $XDG_CACHE_HOME/burrow, else ~/.cache/burrow.",
+     KIND_CHOICE,
+     "dir info clean",
+     {{NULL, NULL, KIND_NONE, NULL, NULL, NULL}}},
+    {"help",
+     "[COMMAND]\n--man\n--completion bash",
+     "Shows the commands, or one command's options.  --man prints this help as a troff man "
+     "page (man -l -); --completion bash prints a bash completion script (source it, or put it "
+     "in /usr/share/bash-completion/completions/burrow).",
+     KIND_CHOICE,
+     NULL, /* the command names */
+     {{"--man", NULL, KIND_NONE, NULL, "print the man page", NULL},
+      {"--completion", "SHELL", KIND_CHOICE, "bash", "print a completion script (bash)", NULL}}},
+};
+
+static const struct help_option help_globals[] = {
+    {"-q, --quiet", NULL, KIND_NONE, NULL, "print nothing but errors", "BURROW_QUIET"},
+    {"-v, --verbose", NULL, KIND_NONE, NULL, "say more", NULL},
+    {"--offline", NULL, KIND_NONE, NULL, "use the cache only; fail rather than touch the network",
+     "BURROW_OFFLINE"},
+    {"--cache-dir", "DIR", KIND_DIR, NULL,
+     "the cache (default $XDG_CACHE_HOME/burrow, else ~/.cache/burrow)", "BURROW_CACHE_DIR"},
+    {"--jobs", "N", KIND_WORD, NULL, "downloads at once (default 16)", "BURROW_JOBS"},
+    {"--wait", "S", KIND_WORD, NULL,
+     "seconds to wait for an env another process is installing (default 600)", "BURROW_WAIT"},
+    {"--progress", "auto|plain|none", KIND_CHOICE, "auto plain none",
+     "auto: a live line on a terminal, plain lines otherwise (as in a Docker build log); "
+     "plain: one line per event; none: no progress",
+     "BURROW_PROGRESS"},
+    {"--cacert", "FILE", KIND_FILE, NULL,
+     "CA certificates for https (default the system's; also SSL_CERT_FILE)", "BURROW_CACERT"},
+    {"--json", NULL, KIND_NONE, NULL, "machine-readable output where a command has it", NULL},
+    {"--version", NULL, KIND_NONE, NULL, "print the version", NULL},
+    {"-h, --help", NULL, KIND_NONE, NULL, "print the commands and global options", NULL},
+};
+
+#define COUNT(a) (sizeof(a) / sizeof((a)[0]))
+
+static const struct help_command *find_help(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < COUNT(help_commands); i++)
+		if (!strcmp(help_commands[i].name, name))
+			return &help_commands[i];
+	return NULL;
+}
+
+/* ---- text ---- */
+
+/* Prints text wrapped at width, each line indented by indent (the first
+ * line too, unless first_done says the caller printed up to column
+ * first_done already); '\n' starts a new paragraph. */
+static void wrap(FILE *f, const char *text, int indent, int width, int first_done)
+{
+	const char *p = text;
+	int col = first_done;
+
+	if (!first_done) {
+		fprintf(f, "%*s", indent, "");
+		col = indent;
+	}
+	while (*p) {
+		size_t n = strcspn(p, " \n");
+		if (col > indent && col + 1 + (int)n > width) {
+			fprintf(f, "\n%*s", indent, "");
+			col = indent;
+		} else if (col > indent) {
+			fputc(' ', f);
+			col++;
+		}
+		fwrite(p, 1, n, f);
+		col += (int)n;
+		p += n;
+		if (*p == '\n') {
+			fprintf(f, "\n\n%*s", indent, ""); /* a new paragraph */
+			col = indent;
+		}
+		while (*p == ' ' || *p == '\n')
+			p++;
+	}
+	fputc('\n', f);
+}
+
+static void option_text(FILE *f, const struct help_option *o)
+{
+	char head[96];
+	int n = snprintf(head, sizeof(head), "  %s%s%s", o->flags, o->arg ? " " : "",
+	                 o->arg ? o->arg : "");
+
+	fputs(head, f);
+	if (n > 26) {
+		fputc('\n', f);
+		n = 0;
+	}
+	fprintf(f, "%*s", 28 - n, "");
+	if (o->env) {
+		char buf[512];
+		snprintf(buf, sizeof(buf), "%s [%s]", o->text, o->env);
+		wrap(f, buf, 28, 79, 28);
+	} else {
+		wrap(f, o->text, 28, 79, 28);
+	}
+}
+
+void cmd_help_overview(FILE *f)
+{
+	size_t i;
+
+	fprintf(f, "usage: burrow [GLOBAL OPTIONS] COMMAND [ARGS]\n\ncommands:\n");
+	for (i = 0; i < cmd_ncommands; i++)
+		fprintf(f, "  %-8s %s\n", cmd_commands[i].name, cmd_commands[i].summary);
+	fprintf(f, "\nglobal options (before or after COMMAND; [VAR]: also set by VAR):\n");
+	for (i = 0; i < COUNT(help_globals); i++)
+		option_text(f, &help_globals[i]);
+	fprintf(f,
+	        "\nburrow help COMMAND shows a command's options; burrow help --man the manual.\n");
+}
+
+static void command_text(FILE *f, const struct help_command *h)
+{
+	const char *p = h->synopsis;
+	int first = 1;
+	size_t i;
+
+	while (*p) {
+		size_t n = strcspn(p, "\n");
+		if (*p == ' ') { /* a continuation line */
+			size_t sp = strspn(p, " ");
+			fprintf(f, "%*s%.*s\n", (int)(strlen(h->name) + 14), "", (int)(n - sp),
+			        p + sp);
+		} else {
+			fprintf(f, "%s burrow %s %.*s\n", first ? "usage:" : "      ", h->name,
+			        (int)n, p);
+		}
+		first = 0;
+		p += n + (p[n] ? 1 : 0);
+	}
+	fputc('\n', f);
+	wrap(f, h->text, 2, 79, 0);
+	if (h->options[0].flags) {
+		fputs("\noptions:\n", f);
+		for (i = 0; i < HELP_MAX_OPTIONS && h->options[i].flags; i++)
+			option_text(f, &h->options[i]);
+	}
+}
+
+/* ---- man ---- */
+
+/* troff-safe text: backslashes as \e, a '-' starting a word (an option)
+ * as \-, a line never starting with '.' or '\''. */
+static void roff(FILE *f, const char *s, int line_start)
+{
+	char prev = ' ';
+
+	for (; *s; s++) {
+		if (line_start && (*s == '.' || *s == '\''))
+			fputs("\\&", f);
+		line_start = 0;
+		if (*s == '\\')
+			fputs("\\e", f);
+		else if (*s == '-' && (prev == ' ' || prev == '[' || prev == '(' || prev == '-' ||
+		                       prev == '|' || prev == ','))
+			fputs("\\-", f);
+		else if (*s == '\n') {
+			fputs("\n.PP\n", f);
+			line_start = 1;
+		} else
+			fputc(*s, f);
+		prev = *s;
+	}
+}
+
+static void man_option(FILE *f, const struct help_option *o)
+{
+	fputs(".TP\n\\fB", f);
+	roff(f, o->flags, 1);
+	fputs("\\fR", f);
+	if (o->arg) {
+		fputs(" \\fI", f);
+		roff(f, o->arg, 0);
+		fputs("\\fR", f);
+	}
+	fputc('\n', f);
+	roff(f, o->text, 1);
+	if (o->env) {
+		fputs(" (also ", f);
+		roff(f, o->env, 0);
+		fputs(")", f);
+	}
+	fputc('\n', f);
+}
+
+static const char *const more_env[][2] = {
+    {"BURROW_LINK_MODE", "as --link-mode of create and install"},
+    {"SSL_CERT_FILE", "as --cacert, when BURROW_CACERT is not set"},
+    {"XDG_CACHE_HOME", "the cache is $XDG_CACHE_HOME/burrow unless BURROW_CACHE_DIR is set"},
+    {"SOURCE_DATE_EPOCH", "the timestamps pack writes"},
+    {"NO_COLOR", "burrow uses no colour; the variable passes through to the app"},
+};
+
+static const char *const exit_codes[][2] = {
+    {"0", "success"},
+    {"1", "a finding (check) or a general failure"},
+    {"2", "usage"},
+    {"3", "the manifest is invalid"},
+    {"4", "cannot resolve"},
+    {"5", "fetch failed"},
+    {"6", "integrity failure or unsafe archive"},
+    {"7", "the env is locked by another process past --wait"},
+    {"126, 127", "run: the command is not executable, not found"},
+    {"130, 143", "interrupted by SIGINT, SIGTERM"},
+};
+
+static void man_item(FILE *f, const char *tag, const char *text)
+{
+	fputs(".TP\n.B ", f);
+	roff(f, tag, 0);
+	fputc('\n', f);
+	roff(f, text, 1);
+	fputc('\n', f);
+}
+
+static void man_page(FILE *f)
+{
+	size_t i, k;
+
+	fprintf(f, ".\\\" burrow(1): generated by `burrow help --man` from src/cmd_help.c\n");
+	fprintf(f, ".TH BURROW 1 \"\" \"burrow %s\" \"User Commands\"\n", BURROW_VERSION);
+	fputs(".SH NAME\nburrow \\- a dependency-isolating app launcher\n", f);
+	fputs(".SH SYNOPSIS\n.B burrow\n[\\fIGLOBAL OPTIONS\\fR] \\fICOMMAND\\fR [\\fIARGS\\fR]\n",
+	      f);
+	fputs(".SH DESCRIPTION\n", f);
+	roff(f,
+	     "burrow builds one isolated prefix (an env) per application from a pinned manifest, "
+	     "fills it with verified bundles (Python wheels and native tarballs) fetched from "
+	     "repositories, and runs the application inside it with an environment built from "
+	     "nothing, so that packages of the base image cannot leak in.",
+	     1);
+	fputs("\n.SH COMMANDS\n", f);
+	for (i = 0; i < cmd_ncommands; i++) {
+		const struct help_command *h = find_help(cmd_commands[i].name);
+		const char *p;
+
+		fputs(".SS ", f);
+		roff(f, cmd_commands[i].name, 0);
+		fputc('\n', f);
+		if (!h) {
+			roff(f, cmd_commands[i].summary, 1);
+			fputc('\n', f);
+			continue;
+		}
+		for (p = h->synopsis; *p;) {
+			size_t n = strcspn(p, "\n");
+			char line[512];
+			snprintf(line, sizeof(line), "%.*s", (int)n, p);
+			if (*p != ' ') { /* a new form, not a continuation */
+				fputs(".PP\n.B burrow ", f);
+				roff(f, h->name, 0);
+				fputc('\n', f);
+			}
+			roff(f, line + strspn(line, " "), 1);
+			fputc('\n', f);
+			p += n + (p[n] ? 1 : 0);
+		}
+		fputs(".PP\n", f);
+		roff(f, h->text, 1);
+		fputc('\n', f);
+		for (k = 0; k < HELP_MAX_OPTIONS && h->options[k].flags; k++)
+			man_option(f, &h->options[k]);
+	}
+	fputs(".SH GLOBAL OPTIONS\nThey go before or after the command.\n", f);
+	for (i = 0; i < COUNT(help_globals); i++)
+		man_option(f, &help_globals[i]);
+	fputs(".SH ENVIRONMENT\n", f);
+	for (i = 0; i < COUNT(help_globals); i++) {
+		if (!help_globals[i].env)
+			continue;
+		char as[64];
+		snprintf(as, sizeof(as), "as %s", help_globals[i].flags);
+		man_item(f, help_globals[i].env, as);
+	}
+	for (i = 0; i < COUNT(more_env); i++)
+		man_item(f, more_env[i][0], more_env[i][1]);
+	fputs(".SH EXIT STATUS\n", f);
+	for (i = 0; i < COUNT(exit_codes); i++)
+		man_item(f, exit_codes[i][0], exit_codes[i][1]);
+	fputs(".PP\nrun exits with the command's own status.\n", f);
+	fputs(".SH FILES\n.TP\n.I ENV/.burrow/\nstate.db, the manifest last applied, and the "
+	      "facts run reads\n.TP\n.I ~/.cache/burrow/\nthe cache: archives/ and trees/ by "
+	      "sha256, cache.db\n",
+	      f);
+	fputs(".SH EXAMPLES\n.nf\nRUN burrow create /srv/webapp \\-\\-manifest /srv/webapp.toml\n"
+	      "RUN burrow check /srv/webapp\nCMD [\"burrow\", \"run\", \"\\-\\-user\", \"app\", "
+	      "\"/srv/webapp\", \"\\-\\-\", \"gunicorn\", \"app:wsgi\"]\n.fi\n",
+	      f);
+	fputs(".SH SEE ALSO\n.BR pip (1),\n.BR gosu (1),\n.BR su\\-exec (1)\n", f);
+}
+
+/* ---- bash completion ---- */
+
+static void bash_options(FILE *f, const struct help_option *o, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n && o[i].flags; i++) {
+		const char *p = o[i].flags;
+		while (*p) {
+			size_t k = strcspn(p, ", ");
+			fprintf(f, " %.*s", (int)k, p);
+			p += k;
+			while (*p == ',' || *p == ' ')
+				p++;
+		}
+	}
+}
+
+/* Adds the names of the options in o that take a value to arms, as
+ * "a|b|c", each once. */
+static void value_flags(struct strbuf *arms, const struct help_option *o, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n && o[i].flags; i++) {
+		const char *p = o[i].flags;
+		if (!o[i].arg)
+			continue;
+		while (*p) {
+			size_t k = strcspn(p, ", ");
+			struct strbuf probe = STRBUF_INIT, have = STRBUF_INIT;
+			strbuf_addf(&probe, "|%.*s|", (int)k, p);
+			strbuf_addf(&have, "|%s|", arms->buf ? arms->buf : "");
+			if (!strstr(have.buf, probe.buf))
+				strbuf_addf(arms, "%s%.*s", arms->len ? "|" : "", (int)k, p);
+			strbuf_release(&probe);
+			strbuf_release(&have);
+			p += k;
+			while (*p == ',' || *p == ' ')
+				p++;
+		}
+	}
+}
+
+/* case arms completing the values of options that take one */
+static void bash_values(FILE *f, const struct help_option *o, size_t n, const char *indent)
+{
+	size_t i;
+
+	for (i = 0; i < n && o[i].flags; i++) {
+		const char *p = o[i].flags, *action;
+		char arm[128] = "";
+		size_t len = 0;
+
+		if (!o[i].arg)
+			continue;
+		while (*p) {
+			size_t k = strcspn(p, ", ");
+			len += (size_t)snprintf(arm + len, sizeof(arm) - len, "%s%.*s",
+			                        len ? "|" : "", (int)k, p);
+			p += k;
+			while (*p == ',' || *p == ' ')
+				p++;
+		}
+		switch (o[i].kind) {
+		case KIND_FILE:
+			action = "_burrow_files";
+			break;
+		case KIND_DIR:
+			action = "_burrow_dirs";
+			break;
+		case KIND_USER:
+			action = "_burrow_words \"$(compgen -u)\"";
+			break;
+		case KIND_CHOICE:
+			action = NULL;
+			fprintf(f, "%s%s) _burrow_words \"%s\"; return ;;\n", indent, arm,
+			        o[i].choices);
+			break;
+		default:
+			action = "COMPREPLY=()";
+			break;
+		}
+		if (action)
+			fprintf(f, "%s%s) %s; return ;;\n", indent, arm, action);
+	}
+}
+
+static void completion_bash(FILE *f)
+{
+	size_t i;
+
+	fputs("# bash completion for burrow, generated by `burrow help --completion bash`\n"
+	      "# (from the same tables as burrow help and the man page).\n"
+	      "_burrow_words() { mapfile -t COMPREPLY < <(compgen -W \"$1\" -- \"$cur\"); }\n"
+	      "_burrow_files() { compopt -o filenames 2>/dev/null; "
+	      "mapfile -t COMPREPLY < <(compgen -f -- \"$cur\"); }\n"
+	      "_burrow_dirs() { compopt -o filenames 2>/dev/null; "
+	      "mapfile -t COMPREPLY < <(compgen -d -- \"$cur\"); }\n"
+	      "_burrow() {\n"
+	      "    local cur=${COMP_WORDS[COMP_CWORD]} prev=${COMP_WORDS[COMP_CWORD-1]}\n"
+	      "    local i w cmd= operands=0 dashdash=0 env=\n"
+	      "    local globals=\"",
+	      f);
+	bash_options(f, help_globals, COUNT(help_globals));
+	fputs("\"\n"
+	      "    for ((i = 1; i < COMP_CWORD; i++)); do\n"
+	      "        w=${COMP_WORDS[i]}\n"
+	      "        if [[ -n $cmd ]]; then\n"
+	      "            if [[ $w == -- ]]; then dashdash=1; break; fi\n"
+	      "            case $w in\n",
+	      f);
+	/* the command's options that take a value: skip the value */
+	{
+		struct strbuf arms = STRBUF_INIT;
+		for (i = 0; i < COUNT(help_commands); i++)
+			value_flags(&arms, help_commands[i].options, HELP_MAX_OPTIONS);
+		value_flags(&arms, help_globals, COUNT(help_globals));
+		fputs("                -*=*) ;;\n", f);
+		if (arms.len)
+			fprintf(f, "                %s) ((i++)) ;;\n", arms.buf);
+		strbuf_release(&arms);
+	}
+	fputs("                -*) ;;\n"
+	      "                *) operands=$((operands + 1)); [[ -z $env ]] && env=$w ;;\n"
+	      "            esac\n"
+	      "            continue\n"
+	      "        fi\n"
+	      "        case $w in\n",
+	      f);
+	{
+		struct strbuf arms = STRBUF_INIT;
+		value_flags(&arms, help_globals, COUNT(help_globals));
+		if (arms.len)
+			fprintf(f, "            %s) ((i++)) ;;\n", arms.buf);
+		strbuf_release(&arms);
+	}
+	fputs("            -*) ;;\n"
+	      "            *) cmd=$w ;;\n"
+	      "        esac\n"
+	      "    done\n"
+	      "    if [[ -z $cmd ]]; then\n"
+	      "        case $prev in\n",
+	      f);
+	bash_values(f, help_globals, COUNT(help_globals), "            ");
+	fputs("        esac\n"
+	      "        if [[ $cur == -* ]]; then _burrow_words \"$globals\"; else\n"
+	      "            _burrow_words \"",
+	      f);
+	for (i = 0; i < cmd_ncommands; i++)
+		fprintf(f, "%s%s", i ? " " : "", cmd_commands[i].name);
+	fputs("\"; fi\n"
+	      "        return\n"
+	      "    fi\n"
+	      "    if ((dashdash)); then\n"
+	      "        # run ENV -- CMD: the env's own programs, then files\n"
+	      "        if [[ $cmd == run && -n $env && -d $env/bin ]]; then\n"
+	      "            mapfile -t COMPREPLY < <(compgen -W \"$(ls \"$env/bin\" 2>/dev/null)\" "
+	      "-- \"$cur\")\n"
+	      "        fi\n"
+	      "        ((${#COMPREPLY[@]})) || _burrow_files\n"
+	      "        return\n"
+	      "    fi\n"
+	      "    case $prev in\n",
+	      f);
+	bash_values(f, help_globals, COUNT(help_globals), "        ");
+	fputs("    esac\n"
+	      "    case $cmd in\n",
+	      f);
+	for (i = 0; i < COUNT(help_commands); i++) {
+		const struct help_command *h = &help_commands[i];
+		fprintf(f, "        %s)\n            case $prev in\n", h->name);
+		bash_values(f, h->options, HELP_MAX_OPTIONS, "                ");
+		fputs("            esac\n            if [[ $cur == -* ]]; then\n"
+		      "                _burrow_words \"",
+		      f);
+		bash_options(f, h->options, HELP_MAX_OPTIONS);
+		fputs(" $globals\"\n", f);
+		if (!strcmp(h->name, "run"))
+			fputs("            elif ((operands >= 1)); then\n"
+			      "                _burrow_words \"--\"\n",
+			      f);
+		fputs("            elif ((operands == 0)); then\n", f);
+		switch (h->operand) {
+		case KIND_DIR:
+			fputs("                _burrow_dirs\n", f);
+			break;
+		case KIND_FILE:
+			fputs("                _burrow_files\n", f);
+			break;
+		case KIND_CHOICE:
+			if (h->operand_words) {
+				fprintf(f, "                _burrow_words \"%s\"\n",
+				        h->operand_words);
+			} else {
+				size_t k;
+				fputs("                _burrow_words \"", f);
+				for (k = 0; k < cmd_ncommands; k++)
+					fprintf(f, "%s%s", k ? " " : "", cmd_commands[k].name);
+				fputs("\"\n", f);
+			}
+			break;
+		default:
+			fputs("                COMPREPLY=()\n", f);
+			break;
+		}
+		fputs("            fi\n            ;;\n", f);
+	}
+	fputs("    esac\n"
+	      "}\n"
+	      "complete -F _burrow burrow\n",
+	      f);
+}
+
+int cmd_help(int argc, char **argv)
+{
+	const struct help_command *h;
+	size_t i;
+
+	if (argc < 2) {
+		cmd_help_overview(stdout);
+		return 0;
+	}
+	if (!strcmp(argv[1], "--man")) {
+		man_page(stdout);
+		return fflush(stdout) ? BURROW_EFAIL : 0;
+	}
+	if (!strncmp(argv[1], "--completion", 12)) {
+		const char *shell = argv[1][12] == '=' ? argv[1] + 13 : argc > 2 ? argv[2] : "bash";
+		if (strcmp(shell, "bash"))
+			return cmd_usage("help", "--completion: only bash is supported");
+		completion_bash(stdout);
+		return fflush(stdout) ? BURROW_EFAIL : 0;
+	}
+	if (argv[1][0] == '-')
+		return cmd_usage("help", "unknown option %s", argv[1]);
+	for (i = 0; i < cmd_ncommands; i++)
+		if (!strcmp(cmd_commands[i].name, argv[1]))
+			break;
+	if (i == cmd_ncommands) {
+		fprintf(stderr, "burrow: no such command \"%s\"\n", argv[1]);
+		return BURROW_EUSAGE;
+	}
+	h = find_help(argv[1]);
+	if (!h) {
+		fprintf(stderr, "burrow: %s: %s (no detailed help: a bug)\n", argv[1],
+		        cmd_commands[i].summary);
+		return BURROW_EFAIL;
+	}
+	command_text(stdout, h);
+	return 0;
+}
