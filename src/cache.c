@@ -10,12 +10,14 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <dirent.h>
 #include <inttypes.h>
 #include <limits.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -63,6 +65,60 @@ static int open_sub(int dirfd, const char *name)
 	return openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 }
 
+/* Makes tmp/p-XXXX/ and holds a flock on tmp/p-XXXX.lock for the life of
+ * the process (the lock is taken before the directory exists, so a sweeper
+ * never sees the directory unlocked). */
+static int tmp_own(struct cache *c)
+{
+	char lock[64];
+	int fd;
+
+	fs_temp_name(c->tmp_name, sizeof(c->tmp_name), "p-");
+	snprintf(lock, sizeof(lock), "%s.lock", c->tmp_name);
+	c->tmp_lock_fd =
+	    openat(c->tmp_root_fd, lock, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (c->tmp_lock_fd < 0 || flock(c->tmp_lock_fd, LOCK_EX | LOCK_NB) < 0)
+		return -1;
+	if (mkdirat(c->tmp_root_fd, c->tmp_name, 0700) < 0)
+		return -1;
+	fd = openat(c->tmp_root_fd, c->tmp_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	return fd;
+}
+
+/* Removes what dead processes left under tmp/: p-XXXX directories whose
+ * p-XXXX.lock is not held. */
+static void tmp_sweep(int root)
+{
+	DIR *d;
+	struct dirent *de;
+	int fd = dup(root);
+
+	if (fd < 0 || !(d = fdopendir(fd))) {
+		if (fd >= 0)
+			close(fd);
+		return;
+	}
+	while ((de = readdir(d))) {
+		size_t n = strlen(de->d_name);
+		char dir[NAME_MAX + 1];
+		int lfd;
+
+		if (strncmp(de->d_name, "p-", 2) || n < 7 || strcmp(de->d_name + n - 5, ".lock"))
+			continue;
+		lfd = openat(root, de->d_name, O_RDWR | O_NOFOLLOW | O_CLOEXEC);
+		if (lfd < 0)
+			continue;
+		if (flock(lfd, LOCK_EX | LOCK_NB) == 0) {
+			memcpy(dir, de->d_name, n - 5);
+			dir[n - 5] = '\0';
+			fs_remove_tree(root, dir);
+			unlinkat(root, de->d_name, 0);
+		}
+		close(lfd);
+	}
+	closedir(d);
+}
+
 int cache_open(struct cache *c, const char *path, struct strbuf *err)
 {
 	struct strbuf db = STRBUF_INIT;
@@ -71,6 +127,7 @@ int cache_open(struct cache *c, const char *path, struct strbuf *err)
 
 	memset(c, 0, sizeof(*c));
 	c->dirfd = c->archives_fd = c->trees_fd = c->tmp_fd = -1;
+	c->tmp_root_fd = c->tmp_lock_fd = -1;
 	if (!(c->path = strdup(path)))
 		return error_set(err, BURROW_EFAIL, "out of memory");
 	c->dirfd = fs_open_dir(AT_FDCWD, path, 1);
@@ -85,7 +142,11 @@ int cache_open(struct cache *c, const char *path, struct strbuf *err)
 		                0644);
 	c->archives_fd = open_sub(c->dirfd, "archives");
 	c->trees_fd = open_sub(c->dirfd, "trees");
-	c->tmp_fd = open_sub(c->dirfd, "tmp");
+	c->tmp_root_fd = open_sub(c->dirfd, "tmp");
+	if (c->tmp_root_fd >= 0) {
+		tmp_sweep(c->tmp_root_fd);
+		c->tmp_fd = tmp_own(c);
+	}
 	if (c->archives_fd < 0 || c->trees_fd < 0 || c->tmp_fd < 0) {
 		r = error_set(err, BURROW_EFAIL, "cache %s: %s", path, strerror(errno));
 		goto fail;
@@ -112,11 +173,22 @@ void cache_close(struct cache *c)
 		close(c->archives_fd);
 	if (c->trees_fd >= 0)
 		close(c->trees_fd);
-	if (c->tmp_fd >= 0)
+	if (c->tmp_fd >= 0) {
 		close(c->tmp_fd);
+		fs_remove_tree(c->tmp_root_fd, c->tmp_name);
+	}
+	if (c->tmp_lock_fd >= 0) {
+		char lock[64];
+		snprintf(lock, sizeof(lock), "%s.lock", c->tmp_name);
+		unlinkat(c->tmp_root_fd, lock, 0);
+		close(c->tmp_lock_fd);
+	}
+	if (c->tmp_root_fd >= 0)
+		close(c->tmp_root_fd);
 	free(c->path);
 	memset(c, 0, sizeof(*c));
 	c->dirfd = c->archives_fd = c->trees_fd = c->tmp_fd = -1;
+	c->tmp_root_fd = c->tmp_lock_fd = -1;
 }
 
 /* "ab/<sha>" for a hash; -1 for anything but 64 lower-case hex digits. */
@@ -411,8 +483,7 @@ int cache_clean(struct cache *c, struct strbuf *err)
 {
 	int r = 0;
 
-	if (fs_remove_tree(c->dirfd, "archives") < 0 || fs_remove_tree(c->dirfd, "trees") < 0 ||
-	    fs_remove_tree(c->dirfd, "tmp") < 0)
+	if (fs_remove_tree(c->dirfd, "archives") < 0 || fs_remove_tree(c->dirfd, "trees") < 0)
 		r = error_set(err, BURROW_EFAIL, "cache %s: %s", c->path, strerror(errno));
 	if (!r)
 		r = db_exec(c->db,

@@ -6,7 +6,8 @@
  *   DIR/cache.db               sqlite (WAL): artifacts, trees, interpreters
  *   DIR/archives/ab/<sha256>   downloaded files, immutable
  *   DIR/trees/ab/<sha256>/     unpacked, verified trees, directories 0555
- *   DIR/tmp/                   in-flight downloads and unpacks
+ *   DIR/tmp/p-XXXX/            in-flight downloads and unpacks of one process,
+ *                              which holds a flock on DIR/tmp/p-XXXX.lock
  *
  * Content addressing makes concurrent writers safe without a global lock:
  * the rename into archives/ or trees/ is the commit, and a loser of a race
@@ -24,7 +25,11 @@ struct sqlite3;
 
 struct cache {
 	char *path;
-	int dirfd, archives_fd, trees_fd, tmp_fd;
+	int dirfd, archives_fd, trees_fd;
+	int tmp_fd;      /* this process's own directory under tmp/ */
+	int tmp_root_fd; /* tmp/ */
+	int tmp_lock_fd; /* flock held while the process lives */
+	char tmp_name[40];
 	struct sqlite3 *db;
 };
 
@@ -32,7 +37,10 @@ struct cache {
  * $XDG_CACHE_HOME/burrow, else $HOME/.cache/burrow.  out is reset. */
 int cache_default_dir(const char *dir, struct strbuf *out, struct strbuf *err);
 
-/* Opens (creating as needed) the cache at path.  Returns 0 or BURROW_EFAIL
+/* Opens (creating as needed) the cache at path.  Temp files go to a
+ * directory of this process's own under tmp/, flocked while it lives;
+ * directories under tmp/ whose lock nobody holds (their process died, say
+ * killed by the OOM killer mid-download) are swept here.  Returns 0 or BURROW_EFAIL
  * with a message; cache_close releases everything. */
 int cache_open(struct cache *c, const char *path, struct strbuf *err);
 void cache_close(struct cache *c);

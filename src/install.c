@@ -54,6 +54,7 @@ struct pick {
 	char *url;       /* NULL when already in the cache */
 	char sha256[65]; /* the pinned hash it must match, "" when unknown */
 	int wheel;       /* a wheel (else a native bundle) */
+	int64_t size;    /* the size the index or lock declares, -1 unknown */
 	struct tree_list entries;
 	struct strbuf info; /* "Key: value" lines kept with the cache tree */
 };
@@ -242,9 +243,9 @@ static const char *local_sha256(const char *url, char out[65])
 
 /* Considers one offered file for p; keeps it if it beats the best so far. */
 static void consider(const struct install_options *o, const struct target *t, struct pick *p,
-                     const char *filename, const char *url, const char *sha256, int yanked,
-                     const char *requires_python, int *best_q, int *best_rank, int *offered,
-                     int *pinned_seen, struct strbuf *why)
+                     const char *filename, const char *url, const char *sha256, int64_t size,
+                     int yanked, const char *requires_python, int *best_q, int *best_rank,
+                     int *offered, int *pinned_seen, struct strbuf *why)
 {
 	struct filename_info fi;
 	char local[65];
@@ -283,6 +284,7 @@ static void consider(const struct install_options *o, const struct target *t, st
 		p->filename = strdup(filename);
 		p->url = strdup(url);
 		p->wheel = fi.kind == FILENAME_WHEEL;
+		p->size = size;
 		snprintf(p->sha256, sizeof(p->sha256), "%s", q == 0 ? sha256 : "");
 		if (yanked)
 			progress(o, "warning", "%s is yanked; used because the pin is exact",
@@ -299,8 +301,8 @@ static int pick_from_repos(const struct install_options *o, const struct target 
 
 	for (i = 0; i < p->b->nfiles; i++) {
 		const struct manifest_file *f = &p->b->files[i];
-		consider(o, t, p, f->filename, f->url, f->sha256, 0, NULL, &best_q, &best_rank,
-		         &offered, &pinned_seen, &why);
+		consider(o, t, p, f->filename, f->url, f->sha256, f->size, 0, NULL, &best_q,
+		         &best_rank, &offered, &pinned_seen, &why);
 	}
 	for (ri = 0; ri < o->m->nrepos && !p->b->nfiles; ri++) {
 		struct repo_files files = {0};
@@ -319,7 +321,7 @@ static int pick_from_repos(const struct install_options *o, const struct target 
 		strbuf_release(&lerr);
 		for (i = 0; i < files.len; i++) {
 			const struct repo_file *f = &files.items[i];
-			consider(o, t, p, f->filename, f->url, f->sha256, f->yanked,
+			consider(o, t, p, f->filename, f->url, f->sha256, f->size, f->yanked,
 			         f->requires_python, &best_q, &best_rank, &offered, &pinned_seen,
 			         &why);
 		}
@@ -372,7 +374,12 @@ static int fetch_picks(const struct install_options *o, struct cache *c, struct 
 			continue;
 		fetch_job_init(&jobs[nj]);
 		jobs[nj].url = picks[i].url;
-		jobs[nj].max_bytes = MAX_ARTIFACT_BYTES;
+		/* the declared size caps the body: an endless or padded
+		 * download stops there, not at the global cap */
+		jobs[nj].max_bytes =
+		    picks[i].size > 0 && (uint64_t)picks[i].size < MAX_ARTIFACT_BYTES
+		        ? (uint64_t)picks[i].size
+		        : MAX_ARTIFACT_BYTES;
 		jobs[nj].expect_sha256 = picks[i].sha256[0] ? picks[i].sha256 : NULL;
 		jobs[nj].dest_dirfd = c->tmp_fd;
 		map[nj++] = i;

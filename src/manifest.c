@@ -196,6 +196,21 @@ static int parse_repository(struct ctx *c, const struct toml_value *t)
 		return r;
 	if (!url->value->u.str.len)
 		return fail_at(c, url->value->line, url->value->column, "repository url is empty");
+	for (const char *q = url->value->u.str.ptr; *q; q++)
+		if ((unsigned char)*q < 0x20 || *q == 0x7f)
+			return fail_at(c, url->value->line, url->value->column,
+			               "repository url contains a control character (\\x%02x)",
+			               (unsigned char)*q);
+	if (!strncmp(url->value->u.str.ptr, "file://", 7) && url->value->u.str.ptr[7] != '/' &&
+	    strncmp(url->value->u.str.ptr + 7, "localhost/", 10) != 0) {
+		struct strbuf e = STRBUF_INIT;
+		strbuf_add_escaped(&e, url->value->u.str.ptr, url->value->u.str.len);
+		r = fail_at(c, url->value->line, url->value->column,
+		            "repository url \"%s\": a file:// URL names a local path, not a host",
+		            e.buf);
+		strbuf_release(&e);
+		return r;
+	}
 	if (!url_scheme_ok(url->value->u.str.ptr)) {
 		struct strbuf e = STRBUF_INIT;
 		strbuf_add_escaped(&e, url->value->u.str.ptr, url->value->u.str.len);

@@ -20,7 +20,7 @@ import badserver
 from conftest import BURROW, make_tree, manifest_text, sha256, snapshot
 from hostile import Before
 
-STRACE = shutil.which("strace")
+STRACE = shutil.which("strace") or "strace"  # installed by scripts/install-deps
 # LeakSanitizer cannot run under ptrace: off for the strace'd runs only
 NO_LSAN = {"ASAN_OPTIONS": "detect_leaks=0:verify_asan_link_order=0"}
 
@@ -86,7 +86,6 @@ def strace_count(cmd, env, syscalls):
     return n
 
 
-@pytest.mark.skipif(STRACE is None, reason="strace is missing: scripts/install-deps")
 def test_hostile_kill9_at_every_rename_fsync_and_write(world, burrow):
     work, pristine = world.tmp / "w", world.tmp / "pristine"
     env = work / "app"
@@ -298,7 +297,6 @@ def test_signal_during_download(world, burrow, sig):
         srv.server_close()
 
 
-@pytest.mark.skipif(STRACE is None, reason="strace is missing: scripts/install-deps")
 @pytest.mark.parametrize("sig", ["INT", "TERM"], ids=["hostile-sigint", "hostile-sigterm"])
 def test_signal_during_unpack(world, burrow, sig):
     tmp = world.tmp
@@ -326,7 +324,6 @@ def test_signal_during_unpack(world, burrow, sig):
 
 # -- concurrency -------------------------------------------------------------
 
-@pytest.mark.skipif(STRACE is None, reason="strace is missing: scripts/install-deps")
 def test_hostile_two_installs_into_one_env(world, burrow):
     tmp = world.tmp
     env = tmp / "app"
@@ -400,9 +397,6 @@ def test_hostile_eight_installs_share_one_cache(world, burrow):
     assert leftovers(tmp) == []
 
 
-@pytest.mark.xfail(strict=True, reason="cache/tmp is never swept: needs the flock-based sweep "
-                   "proposed in the hostile battery's report (cache.c, fetch.c)")
-@pytest.mark.skipif(STRACE is None, reason="strace is missing: scripts/install-deps")
 def test_hostile_kill9_leaves_no_cache_temps(world, burrow):
     """A download killed before its rename into archives/ (at its fsync,
     the 2nd of a run on a fresh cache) leaves a .part file; the next run
