@@ -16,13 +16,16 @@ FUZZ_SECONDS ?= 60
 PYTHON   ?= /usr/bin/python3
 
 PKGS := libcurl libarchive sqlite3 libcrypto json-c libxml-2.0 zlib libelf
+# libcurl, libxml2 and libarchive are not linked but loaded on first use
+# (src/util/lazylib.c): most commands need none of them.
+LINKED := sqlite3 libcrypto json-c zlib libelf
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+PKG_LIBS   := $(shell pkg-config --libs $(LINKED) 2>/dev/null)
 
 WARN    := -Wall -Wextra -Werror -Wstrict-prototypes -Wvla -Wwrite-strings
 CFLAGS  ?= -O2 -g
 ALL_CFLAGS = -std=c11 -D_GNU_SOURCE $(WARN) $(CFLAGS) -Isrc $(PKG_CFLAGS) -MMD -MP
-LDLIBS  = $(PKG_LIBS) -lpthread
+LDLIBS  = $(PKG_LIBS) -lpthread -ldl
 ifneq ($(SANITIZE),)
 ALL_CFLAGS += -fsanitize=$(SANITIZE) -fno-omit-frame-pointer -fno-sanitize-recover=all
 LDFLAGS += -fsanitize=$(SANITIZE)
@@ -57,9 +60,11 @@ $(BUILD)/burrow-core: $(CMDOBJ) $(OBJ)
 $(BUILD)/burrow: $(FRONTOBJ)
 	$(CC) $(LDFLAGS) -o $@ $^
 
+# Unit tests also call libarchive directly (to build hostile archives).
+TEST_LIBS := $(shell pkg-config --libs libcurl libarchive libxml-2.0 2>/dev/null)
 $(BUILD)/unit/%: tests/unit/%.c $(OBJ)
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< $(OBJ) $(LDLIBS) -lcmocka
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< $(OBJ) $(LDLIBS) $(TEST_LIBS) -lcmocka
 
 $(BUILD)/toml-decoder: tests/toml-decoder.c $(OBJ)
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< $(OBJ) $(LDLIBS)

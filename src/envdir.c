@@ -182,8 +182,6 @@ int envdir_commit(struct envdir *e, struct strbuf *err)
 {
 	char old[NAME_MAX + 1], suffix[40];
 
-	if (syncfs(e->staging_fd) < 0 && errno != ENOSYS)
-		return error_set(err, BURROW_EFAIL, "%s: sync: %s", e->path, strerror(errno));
 	if (!envdir_exists(e)) {
 		if (renameat(e->parent_fd, e->staging, e->parent_fd, e->name) < 0)
 			return error_set(err, BURROW_EFAIL, "%s: cannot create env: %s", e->path,

@@ -14,6 +14,12 @@
  * live -> .NAME.old-XXXX then staging -> live; a crash between them leaves
  * no live env but the old one intact beside it, and the next burrow run
  * renames it back before doing anything else.
+ *
+ * Consistency is promised against a killed process (every step is a
+ * rename), not against power loss: the staged files are not fsynced (an
+ * image build is snapshotted after the step; syncfs cost tens of
+ * milliseconds on a busy disk).  Downloads are fsynced before they enter
+ * the shared cache, and are re-hashed before every unpack anyway.
  */
 #ifndef BURROW_ENVDIR_H
 #define BURROW_ENVDIR_H

@@ -857,9 +857,20 @@ static int is_bundle_info(const char *path)
 	return n > 12 && !memcmp(path + n - 12, ".bundle-info", 12);
 }
 
+/* A new file in the staging env: no temp and no fsync needed, the whole
+ * staging directory is the unit that is renamed in (or discarded). */
 static int write_file(int dirfd, const char *name, const char *data, size_t len, struct strbuf *err)
 {
-	if (fs_write_atomic(dirfd, name, data, len, 0644) < 0)
+	int fd = fs_create_file(dirfd, name, 0644, 0), e;
+
+	if (fd < 0)
+		return error_set(err, BURROW_EFAIL, "%s: %s", name, strerror(errno));
+	if (fs_write_all(fd, data, len) < 0) {
+		e = errno;
+		close(fd);
+		return error_set(err, BURROW_EFAIL, "%s: %s", name, strerror(e));
+	}
+	if (close(fd) < 0)
 		return error_set(err, BURROW_EFAIL, "%s: %s", name, strerror(errno));
 	return 0;
 }

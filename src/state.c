@@ -48,6 +48,10 @@ int state_create(int envfd, sqlite3 **db, struct strbuf *err)
 	strbuf_release(&p);
 	if (r)
 		return r;
+	/* A new file in a staging env: a crash discards the whole staging
+	 * directory, so the journal and the syncs would buy nothing. */
+	if ((r = db_exec(*db, "PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF", err)))
+		return r;
 	return db_exec(*db, "BEGIN IMMEDIATE", err);
 }
 
@@ -100,17 +104,41 @@ int state_add_bundle(sqlite3 *db, const struct state_bundle *b, struct strbuf *e
 	return step_done(db, st, err);
 }
 
+/* The INSERT of state_add_file, prepared once per database: an env can
+ * hold tens of thousands of files. */
+static sqlite3 *add_file_db;
+static sqlite3_stmt *add_file_st;
+
+static void add_file_forget(sqlite3 *db)
+{
+	if (add_file_db == db && add_file_st) {
+		sqlite3_finalize(add_file_st);
+		add_file_st = NULL;
+		add_file_db = NULL;
+	}
+}
+
 int state_add_file(sqlite3 *db, const char *bundle_key, const char *path,
                    const struct tree_entry *e, struct strbuf *err)
 {
 	sqlite3_stmt *st;
 	int r;
 
-	if (sqlite3_prepare_v2(db,
-	                       "INSERT INTO files(path, bundle, type, sha256, size, mode, target) "
-	                       "VALUES(?1,?2,?3,?4,?5,?6,?7)",
-	                       -1, &st, NULL) != SQLITE_OK)
-		return error_set(err, BURROW_EFAIL, "state.db: %s", sqlite3_errmsg(db));
+	if (add_file_db != db || !add_file_st) {
+		if (add_file_st)
+			sqlite3_finalize(add_file_st);
+		add_file_st = NULL;
+		add_file_db = NULL;
+		if (sqlite3_prepare_v2(db,
+		                       "INSERT INTO files(path, bundle, type, sha256, size, mode, "
+		                       "target) VALUES(?1,?2,?3,?4,?5,?6,?7)",
+		                       -1, &add_file_st, NULL) != SQLITE_OK)
+			return error_set(err, BURROW_EFAIL, "state.db: %s", sqlite3_errmsg(db));
+		add_file_db = db;
+	}
+	st = add_file_st;
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
 	sqlite3_bind_text(st, 1, path, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, bundle_key, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 3,
@@ -124,7 +152,7 @@ int state_add_file(sqlite3 *db, const char *bundle_key, const char *path,
 	if (e->link_target)
 		sqlite3_bind_text(st, 7, e->link_target, -1, SQLITE_STATIC);
 	r = sqlite3_step(st);
-	sqlite3_finalize(st);
+	sqlite3_reset(st);
 	if (r == SQLITE_CONSTRAINT)
 		return error_set(err, BURROW_EINTEGRITY, "%s: provided by two bundles", path);
 	if (r != SQLITE_DONE)
@@ -163,8 +191,10 @@ int state_get_meta(sqlite3 *db, const char *key, struct strbuf *out)
 
 int state_finish(sqlite3 *db, struct strbuf *err)
 {
-	int r = db_exec(db, "COMMIT", err);
+	int r;
 
+	add_file_forget(db);
+	r = db_exec(db, "COMMIT", err);
 	sqlite3_close(db);
 	return r;
 }
@@ -260,6 +290,7 @@ int state_files(sqlite3 *db, struct tree_list *out, struct strbuf *err)
 
 void state_close(sqlite3 *db)
 {
+	add_file_forget(db);
 	if (db)
 		sqlite3_close(db);
 }
