@@ -10,6 +10,7 @@
 #include "metadata.h"
 
 #include "util/error.h"
+#include "util/utf8.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -17,39 +18,6 @@
 
 #define METADATA_MAX_INPUT ((size_t)16 << 20)
 #define METADATA_MAX_FIELDS 10000
-
-/* Length of the well-formed UTF-8 sequence at p, or 0. */
-static size_t utf8_len(const unsigned char *p, size_t n)
-{
-	size_t len, i;
-	unsigned int c;
-
-	if (p[0] < 0x80)
-		return 1;
-	if ((p[0] & 0xe0) == 0xc0) {
-		len = 2;
-		c = p[0] & 0x1f;
-	} else if ((p[0] & 0xf0) == 0xe0) {
-		len = 3;
-		c = p[0] & 0x0f;
-	} else if ((p[0] & 0xf8) == 0xf0) {
-		len = 4;
-		c = p[0] & 0x07;
-	} else {
-		return 0;
-	}
-	if (len > n)
-		return 0;
-	for (i = 1; i < len; i++) {
-		if ((p[i] & 0xc0) != 0x80)
-			return 0;
-		c = (c << 6) | (p[i] & 0x3f);
-	}
-	if ((len == 2 && c < 0x80) || (len == 3 && c < 0x800) ||
-	    (len == 4 && (c < 0x10000 || c > 0x10ffff)) || (c >= 0xd800 && c <= 0xdfff))
-		return 0;
-	return len;
-}
 
 static int is_blank(char c)
 {
@@ -126,7 +94,7 @@ int metadata_parse(const char *data, size_t len, struct metadata *out, struct st
 				r = error_set(err, BURROW_EINTEGRITY, "%d: NUL byte", line);
 				goto out;
 			}
-			k = utf8_len((const unsigned char *)s + i, n - i);
+			k = utf8_decode((const unsigned char *)s + i, n - i, NULL);
 			if (!k) {
 				r = error_set(err, BURROW_EINTEGRITY, "%d:%zu: invalid UTF-8", line,
 				              i + 1);

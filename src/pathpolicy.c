@@ -8,47 +8,10 @@
 #include "pathpolicy.h"
 
 #include "util/error.h"
+#include "util/utf8.h"
 
 #include <stdio.h>
 #include <string.h>
-
-/* Decodes one UTF-8 sequence at p (n > 0 bytes available).  Returns its
- * length (1..4) and sets *cp, or 0 when the bytes are not well-formed
- * UTF-8 (overlong, surrogate, beyond U+10FFFF, truncated). */
-static size_t utf8_decode(const unsigned char *p, size_t n, unsigned int *cp)
-{
-	size_t len, i;
-	unsigned int c;
-
-	if (p[0] < 0x80) {
-		*cp = p[0];
-		return 1;
-	}
-	if ((p[0] & 0xe0) == 0xc0) {
-		len = 2;
-		c = p[0] & 0x1f;
-	} else if ((p[0] & 0xf0) == 0xe0) {
-		len = 3;
-		c = p[0] & 0x0f;
-	} else if ((p[0] & 0xf8) == 0xf0) {
-		len = 4;
-		c = p[0] & 0x07;
-	} else {
-		return 0;
-	}
-	if (len > n)
-		return 0;
-	for (i = 1; i < len; i++) {
-		if ((p[i] & 0xc0) != 0x80)
-			return 0;
-		c = (c << 6) | (p[i] & 0x3f);
-	}
-	if ((len == 2 && c < 0x80) || (len == 3 && c < 0x800) ||
-	    (len == 4 && (c < 0x10000 || c > 0x10ffff)) || (c >= 0xd800 && c <= 0xdfff))
-		return 0;
-	*cp = c;
-	return len;
-}
 
 static int is_combining(unsigned int c)
 {

@@ -20,6 +20,8 @@
  */
 #include "toml.h"
 
+#include "util/utf8.h"
+
 #include <errno.h>
 #include <locale.h>
 #include <math.h>
@@ -242,40 +244,6 @@ static const char *describe(const struct parser *ps, const char *p, char buf[16]
 
 /* ---- the whole-document check ---- */
 
-/* Length of the valid UTF-8 sequence at p (a scalar value, shortest form), or 0. */
-static size_t utf8_len(const unsigned char *p, const unsigned char *end)
-{
-	unsigned c = p[0];
-	size_t n, i;
-	uint32_t cp;
-
-	if (c < 0x80)
-		return 1;
-	if (c >= 0xC2 && c <= 0xDF) {
-		n = 2;
-		cp = c & 0x1F;
-	} else if (c >= 0xE0 && c <= 0xEF) {
-		n = 3;
-		cp = c & 0x0F;
-	} else if (c >= 0xF0 && c <= 0xF4) {
-		n = 4;
-		cp = c & 0x07;
-	} else {
-		return 0;
-	}
-	if ((size_t)(end - p) < n)
-		return 0;
-	for (i = 1; i < n; i++) {
-		if (!utf8_cont(p[i]))
-			return 0;
-		cp = (cp << 6) | (p[i] & 0x3F);
-	}
-	if ((n == 3 && cp < 0x800) || (n == 4 && cp < 0x10000) || cp > 0x10FFFF ||
-	    (cp >= 0xD800 && cp <= 0xDFFF))
-		return 0;
-	return n;
-}
-
 static int check_text(struct parser *ps)
 {
 	const unsigned char *p = (const unsigned char *)ps->p,
@@ -305,7 +273,7 @@ static int check_text(struct parser *ps)
 			fail(ps, (const char *)p, "control character U+%04X is not allowed", c);
 			return -1;
 		}
-		n = utf8_len(p, end);
+		n = utf8_decode(p, (size_t)(end - p), NULL);
 		if (!n) {
 			fail(ps, (const char *)p, "invalid UTF-8 (byte 0x%02x)", c);
 			return -1;

@@ -3,6 +3,8 @@
  */
 #include "util/strbuf.h"
 
+#include "util/utf8.h"
+
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -110,40 +112,14 @@ int strbuf_addf(struct strbuf *sb, const char *fmt, ...)
 	return r;
 }
 
-/* Length of the valid UTF-8 sequence at p (1..4), or 0 if invalid. */
+/* Length of the valid UTF-8 sequence at p (1..4), or 0 if invalid or a C1
+ * control, which could drive a terminal: those are escaped too. */
 static size_t utf8_seq(const unsigned char *p, size_t n)
 {
-	size_t len, i;
 	unsigned int cp;
+	size_t len = utf8_decode(p, n, &cp);
 
-	if (p[0] < 0x80)
-		return 1;
-	if ((p[0] & 0xe0) == 0xc0) {
-		len = 2;
-		cp = p[0] & 0x1f;
-	} else if ((p[0] & 0xf0) == 0xe0) {
-		len = 3;
-		cp = p[0] & 0x0f;
-	} else if ((p[0] & 0xf8) == 0xf0) {
-		len = 4;
-		cp = p[0] & 0x07;
-	} else {
-		return 0;
-	}
-	if (len > n)
-		return 0;
-	for (i = 1; i < len; i++) {
-		if ((p[i] & 0xc0) != 0x80)
-			return 0;
-		cp = (cp << 6) | (p[i] & 0x3f);
-	}
-	if ((len == 2 && cp < 0x80) || (len == 3 && cp < 0x800) ||
-	    (len == 4 && (cp < 0x10000 || cp > 0x10ffff)) || (cp >= 0xd800 && cp <= 0xdfff))
-		return 0;
-	/* C1 controls could drive a terminal: escape them too. */
-	if (cp >= 0x80 && cp < 0xa0)
-		return 0;
-	return len;
+	return len && cp >= 0x80 && cp < 0xa0 ? 0 : len;
 }
 
 int strbuf_add_escaped(struct strbuf *sb, const void *data, size_t len)
