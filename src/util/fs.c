@@ -206,34 +206,14 @@ fail:
 	return -1;
 }
 
-int fs_read_file(int dirfd, const char *relpath, size_t max, struct strbuf *out)
+/* Reads fd to EOF into out, at most max bytes (EFBIG past it), and closes
+ * fd; -1 with errno kept on failure. */
+static int read_all_close(int fd, size_t max, struct strbuf *out)
 {
-	const char *leaf;
-	struct stat st;
-	int pfd, fd, e;
 	char buf[65536];
 	size_t total = 0;
+	int e;
 
-	pfd = open_parent(dirfd, relpath, 0, &leaf);
-	if (pfd < 0)
-		return -1;
-	fd = openat(pfd, leaf, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
-	e = errno;
-	close(pfd);
-	if (fd < 0) {
-		errno = e;
-		return -1;
-	}
-	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
-		close(fd);
-		errno = EINVAL;
-		return -1;
-	}
-	if ((uint64_t)st.st_size > max) {
-		close(fd);
-		errno = EFBIG;
-		return -1;
-	}
 	for (;;) {
 		ssize_t n = read(fd, buf, sizeof(buf));
 		if (n < 0) {
@@ -260,9 +240,37 @@ fail:
 	return -1;
 }
 
+int fs_read_file(int dirfd, const char *relpath, size_t max, struct strbuf *out)
+{
+	const char *leaf;
+	struct stat st;
+	int pfd, fd, e;
+
+	pfd = open_parent(dirfd, relpath, 0, &leaf);
+	if (pfd < 0)
+		return -1;
+	fd = openat(pfd, leaf, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
+	e = errno;
+	close(pfd);
+	if (fd < 0) {
+		errno = e;
+		return -1;
+	}
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		close(fd);
+		errno = EINVAL;
+		return -1;
+	}
+	if ((uint64_t)st.st_size > max) {
+		close(fd);
+		errno = EFBIG;
+		return -1;
+	}
+	return read_all_close(fd, max, out);
+}
+
 int fs_read_user_file(const char *path, size_t max, struct strbuf *out, struct stat *st)
 {
-	char buf[65536];
 	struct stat local;
 	int fd, e;
 
@@ -272,33 +280,18 @@ int fs_read_user_file(const char *path, size_t max, struct strbuf *out, struct s
 	if (fd < 0)
 		return -1;
 	if (fstat(fd, st) < 0 || !S_ISREG(st->st_mode)) {
-		e = S_ISDIR(st->st_mode) ? EISDIR : EINVAL;
+		e = fstat(fd, st) == 0 && S_ISDIR(st->st_mode) ? EISDIR : EINVAL;
 		close(fd);
 		errno = e;
 		return -1;
 	}
-	for (;;) {
-		ssize_t n = read(fd, buf, sizeof(buf));
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			goto fail;
-		if (n == 0)
-			break;
-		if (out->len + (size_t)n > max) {
-			errno = EFBIG;
-			goto fail;
-		}
-		if (strbuf_add(out, buf, (size_t)n) < 0)
-			goto fail;
+	if (out->len > max) {
+		close(fd);
+		errno = EFBIG;
+		return -1;
 	}
-	close(fd);
-	return 0;
-fail:
-	e = errno;
-	close(fd);
-	errno = e;
-	return -1;
+	/* max bounds what out holds in all, as before: callers accumulate */
+	return read_all_close(fd, max - out->len, out);
 }
 
 static int remove_contents(int fd, int depth)
