@@ -3,7 +3,7 @@
 #   make            build/burrow
 #   make test       deps, ASan+UBSan build, unit + conformance + fuzz replay + e2e
 #   make demo       a native-bundle env from manifests/demo.toml, no network
-#   make fuzz       libFuzzer targets, each run FUZZ_SECONDS
+#   make fuzz       libFuzzer targets, each run FUZZ_SECONDS, FUZZ_JOBS at a time
 #   make install PREFIX=/usr/local
 #   make bench      scripts/bench
 #   make clean
@@ -13,6 +13,7 @@ BUILD    ?= build
 SANITIZE ?=
 PREFIX   ?= /usr/local
 FUZZ_SECONDS ?= 60
+FUZZ_JOBS ?= $(shell nproc)
 PYTHON   ?= /usr/bin/python3
 
 PKGS := libcurl libarchive sqlite3 libcrypto json-c libxml-2.0 zlib libelf
@@ -94,7 +95,7 @@ build/fuzz/%: tests/fuzz/%.c $(CORE)
 	clang -std=c11 -D_GNU_SOURCE -g -O1 -fsanitize=fuzzer,address,undefined -Isrc $(PKG_CFLAGS) -o $@ $< $(CORE) $(LDLIBS)
 
 fuzz: deps $(FUZZ_BIN)
-	@scripts/run-fuzz $(FUZZ_SECONDS) $(FUZZ_BIN)
+	@scripts/run-fuzz $(FUZZ_SECONDS) $(FUZZ_JOBS) $(FUZZ_BIN)
 
 man: $(BUILD)/burrow.1
 $(BUILD)/burrow.1 $(BUILD)/burrow.bash: $(BUILD)/burrow $(BUILD)/burrow-core
@@ -115,7 +116,7 @@ bench: deps all
 	@scripts/bench
 
 format:
-	clang-format -i src/*.c src/*.h src/util/*.c src/util/*.h tests/unit/*.c tests/fuzz/*.c
+	clang-format -i src/*.c src/*.h src/util/*.c src/util/*.h tests/unit/*.c tests/fuzz/*.c tests/tools/*.c
 
 checksrc:
 	@scripts/checksrc
