@@ -31,6 +31,7 @@ static const char *const cache_migrations[] = {
     "NULL, facts TEXT NOT NULL, PRIMARY KEY(path));"
     "CREATE TABLE index_pages(url TEXT PRIMARY KEY, etag TEXT, last_modified TEXT,"
     " content_type TEXT, body BLOB, fetched INTEGER NOT NULL);",
+    "ALTER TABLE index_pages ADD COLUMN final_url TEXT;",
 };
 
 static const char cachedir_tag[] = "Signature: 8a477f597d28d172789f06886806bc55\n"
@@ -153,7 +154,8 @@ int cache_open(struct cache *c, const char *path, struct strbuf *err)
 	}
 	strbuf_addf(&db, "%s/cache.db", path);
 	r = db_open(db.buf, cache_migrations,
-	            (int)(sizeof(cache_migrations) / sizeof(cache_migrations[0])), 1, &c->db, err);
+	            (int)(sizeof(cache_migrations) / sizeof(cache_migrations[0])), DB_SHARED,
+	            &c->db, err);
 	strbuf_release(&db);
 	if (r)
 		goto fail;
@@ -477,6 +479,84 @@ int cache_tree_commit(struct cache *c, const char *name, const char *sha, const 
 		return r;
 	}
 	return 0;
+}
+
+static char *column_dup(sqlite3_stmt *st, int col)
+{
+	const unsigned char *t = sqlite3_column_text(st, col);
+	return t ? strdup((const char *)t) : NULL;
+}
+
+void cache_page_release(struct cache_page *p)
+{
+	free(p->etag);
+	free(p->last_modified);
+	free(p->content_type);
+	free(p->final_url);
+	strbuf_release(&p->body);
+	memset(p, 0, sizeof(*p));
+}
+
+int cache_page_get(struct cache *c, const char *url, struct cache_page *p)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	memset(p, 0, sizeof(*p));
+	strbuf_init(&p->body, 0);
+	if (sqlite3_prepare_v2(c->db,
+	                       "SELECT etag, last_modified, content_type, final_url, body, fetched "
+	                       "FROM index_pages WHERE url=?1",
+	                       -1, &st, NULL) != SQLITE_OK)
+		return -1;
+	sqlite3_bind_text(st, 1, url, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		const void *b = sqlite3_column_blob(st, 4);
+		int n = sqlite3_column_bytes(st, 4);
+		p->etag = column_dup(st, 0);
+		p->last_modified = column_dup(st, 1);
+		p->content_type = column_dup(st, 2);
+		p->final_url = column_dup(st, 3);
+		p->fetched = sqlite3_column_int64(st, 5);
+		if (n > 0 && strbuf_add(&p->body, b, (size_t)n) < 0)
+			rc = SQLITE_NOMEM;
+	}
+	sqlite3_finalize(st);
+	if (rc == SQLITE_ROW)
+		return 1;
+	cache_page_release(p);
+	return rc == SQLITE_DONE ? 0 : -1;
+}
+
+int cache_page_put(struct cache *c, const char *url, const struct cache_page *p)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	if (sqlite3_prepare_v2(c->db,
+	                       "INSERT OR REPLACE INTO index_pages(url, etag, last_modified, "
+	                       "content_type, final_url, body, fetched) "
+	                       "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+	                       -1, &st, NULL) != SQLITE_OK)
+		return -1;
+	sqlite3_bind_text(st, 1, url, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, p->etag, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, p->last_modified, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 4, p->content_type, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 5, p->final_url, -1, SQLITE_STATIC);
+	sqlite3_bind_blob64(st, 6, p->body.buf ? p->body.buf : "", (sqlite3_uint64)p->body.len,
+	                    SQLITE_STATIC);
+	sqlite3_bind_int64(st, 7, (int64_t)time(NULL));
+	rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE ? 0 : -1;
+}
+
+int cache_page_touch(struct cache *c, const char *url)
+{
+	return run_stmt(c, "UPDATE index_pages SET fetched=?4 WHERE url=?1", url, NULL, 0, NULL, 0,
+	                NULL);
 }
 
 int cache_clean(struct cache *c, struct strbuf *err)

@@ -74,6 +74,24 @@ int cache_tree_commit(struct cache *c, const char *name, const char *sha256, con
 /* Removes tmp/<name> (after a failed unpack). */
 void cache_tree_abort(struct cache *c, const char *name);
 
+/* A stored index page (table index_pages), keyed by its request URL with
+ * any credentials removed; final_url (also without credentials) is where
+ * redirects ended, for resolving relative links when read offline. */
+struct cache_page {
+	char *etag, *last_modified, *content_type, *final_url; /* each may be NULL */
+	struct strbuf body;
+	int64_t fetched; /* unix time of the last 200 or 304 */
+};
+
+/* 1 and *p filled (release it) when url is stored, 0 when not, -1 on a
+ * database error (*p is then empty). */
+int cache_page_get(struct cache *c, const char *url, struct cache_page *p);
+/* Stores or replaces the page for url; 0 or -1. */
+int cache_page_put(struct cache *c, const char *url, const struct cache_page *p);
+/* Records that the stored page was confirmed (a 304) now; 0 or -1. */
+int cache_page_touch(struct cache *c, const char *url);
+void cache_page_release(struct cache_page *p);
+
 /* Removes everything in the cache (cache clean). */
 int cache_clean(struct cache *c, struct strbuf *err);
 

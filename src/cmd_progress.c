@@ -44,6 +44,8 @@ static struct {
 	int xfer;                   /* transfers reported in this phase */
 	uint64_t bytes, base_bytes; /* this fetch_run call / earlier calls */
 	size_t done, total, base_done, base_total;
+	size_t held;        /* unpack events held back while downloads run */
+	char held_msg[512]; /* the last of them */
 } st;
 
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
@@ -166,16 +168,41 @@ static void flush_line(void)
 	st.shown = 0;
 }
 
+/* Unpacking ran beside the downloads: its line comes after theirs,
+ * counting what was done meanwhile.  1 when the line is left open
+ * (phase "unpack", to be continued). */
+static int release_held(int keep_open)
+{
+	size_t held = st.held;
+
+	if (!held)
+		return 0;
+	st.held = 0;
+	snprintf(st.phase, sizeof(st.phase), "unpack");
+	snprintf(st.msg, sizeof(st.msg), "%s", st.held_msg);
+	st.count = held;
+	st.xfer = 0;
+	st.start_ms = now_ms();
+	if (keep_open)
+		return 1;
+	draw();
+	flush_line();
+	return 0;
+}
+
 static void flush_locked(void)
 {
 	pthread_mutex_lock(&lock);
 	flush_line();
+	release_held(0);
 	pthread_mutex_unlock(&lock);
 }
 
 static void new_phase(const char *phase)
 {
 	flush_line();
+	if (release_held(!strcmp(phase, "unpack")))
+		return;
 	snprintf(st.phase, sizeof(st.phase), "%s", phase);
 	st.msg[0] = '\0';
 	st.count = 0;
@@ -218,6 +245,13 @@ static void event(const char *phase, const char *msg)
 		if (strcmp(st.phase, "download"))
 			new_phase("download");
 		draw();
+		return;
+	}
+	if (!strcmp(phase, "unpack") && !strcmp(st.phase, "download") &&
+	    !(st.xfer && st.done == st.total)) {
+		/* downloads and unpacking overlap; one line at a time */
+		st.held++;
+		snprintf(st.held_msg, sizeof(st.held_msg), "%s", msg);
 		return;
 	}
 	if (strcmp(phase, st.phase))

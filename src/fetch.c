@@ -38,6 +38,7 @@
 #define FETCH_BACKOFF_CAP_MS 30000
 #define FETCH_POLL_MS 100 /* how often we look at signals while waiting */
 #define FETCH_USER_AGENT "burrow/0.1"
+#define FETCH_VALIDATOR_MAX 512 /* bytes of an ETag or Last-Modified we keep */
 
 enum xfer_state { XFER_PENDING, XFER_WAITING, XFER_ACTIVE, XFER_DONE };
 
@@ -102,8 +103,12 @@ void fetch_job_release(struct fetch_job *j)
 	strbuf_release(&j->err);
 	free(j->content_type);
 	free(j->effective_url);
+	free(j->etag);
+	free(j->last_modified);
 	j->content_type = NULL;
 	j->effective_url = NULL;
+	j->etag = NULL;
+	j->last_modified = NULL;
 }
 
 static int64_t now_ms(void)
@@ -442,6 +447,51 @@ static size_t on_write(char *data, size_t size, size_t nmemb, void *ud)
 	return n;
 }
 
+/* Keeps the validators of the response being read.  A value is stored only
+ * when it is short printable ASCII: it goes back in a request header later. */
+static size_t on_header(char *data, size_t size, size_t nmemb, void *ud)
+{
+	struct xfer *x = ud;
+	struct fetch_job *j = x->job;
+	size_t n = size * nmemb, k, vlen;
+	char **slot = NULL;
+	const char *v;
+
+	if (n >= 5 && !strncmp(data, "HTTP/", 5)) {
+		/* a new response (an interim one, a redirect hop, a retry) */
+		free(j->etag);
+		free(j->last_modified);
+		j->etag = j->last_modified = NULL;
+		return n;
+	}
+	if (n > 5 && !strncasecmp(data, "etag:", 5)) {
+		slot = &j->etag;
+		k = 5;
+	} else if (n > 14 && !strncasecmp(data, "last-modified:", 14)) {
+		slot = &j->last_modified;
+		k = 14;
+	} else {
+		return n;
+	}
+	v = data + k;
+	vlen = n - k;
+	while (vlen && (*v == ' ' || *v == '\t')) {
+		v++;
+		vlen--;
+	}
+	while (vlen && (v[vlen - 1] == '\r' || v[vlen - 1] == '\n' || v[vlen - 1] == ' ' ||
+	                v[vlen - 1] == '\t'))
+		vlen--;
+	if (!vlen || vlen > FETCH_VALIDATOR_MAX)
+		return n;
+	for (k = 0; k < vlen; k++)
+		if (v[k] < 0x20 || v[k] > 0x7e)
+			return n;
+	free(*slot);
+	*slot = strndup(v, vlen);
+	return n;
+}
+
 static int on_progress(void *ud, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal,
                        curl_off_t ulnow)
 {
@@ -636,7 +686,11 @@ static void xfer_done(struct xfer *x, CURLcode rc)
 			xfer_redirect(x);
 		else if (code == 200 && rc == CURLE_OK)
 			xfer_succeed(x);
-		else
+		else if (code == 304 && rc == CURLE_OK &&
+		         (j->if_none_match || j->if_modified_since)) {
+			j->not_modified = 1;
+			xfer_succeed(x);
+		} else
 			xfer_http_error(x, code);
 		return;
 	}
@@ -710,6 +764,15 @@ static void xfer_done(struct xfer *x, CURLcode rc)
 
 /* ---- starting an attempt ---- */
 
+/* 1 when a stored value would break the request header it goes into. */
+static int header_unsafe(const char *v)
+{
+	for (; *v; v++)
+		if ((unsigned char)*v < 0x20 || (unsigned char)*v > 0x7e)
+			return 1;
+	return 0;
+}
+
 static int xfer_start(struct xfer *x, CURLM *multi)
 {
 	const struct fetch_options *o = x->opt;
@@ -737,11 +800,24 @@ static int xfer_start(struct xfer *x, CURLM *multi)
 		xfer_fail(x);
 		return -1;
 	}
-	if (!x->headers && j->accept) {
+	if (!x->headers && (j->accept || j->if_none_match || j->if_modified_since)) {
 		struct strbuf h = STRBUF_INIT;
-		strbuf_addstr(&h, "Accept: ");
-		strbuf_addstr(&h, j->accept);
-		x->headers = curl_slist_append(NULL, h.buf);
+		struct curl_slist *l = NULL;
+		if (j->accept) {
+			strbuf_addf(&h, "Accept: %s", j->accept);
+			l = curl_slist_append(l, h.buf);
+		}
+		if (j->if_none_match && !header_unsafe(j->if_none_match)) {
+			strbuf_reset(&h);
+			strbuf_addf(&h, "If-None-Match: %s", j->if_none_match);
+			l = curl_slist_append(l, h.buf);
+		}
+		if (j->if_modified_since && !header_unsafe(j->if_modified_since)) {
+			strbuf_reset(&h);
+			strbuf_addf(&h, "If-Modified-Since: %s", j->if_modified_since);
+			l = curl_slist_append(l, h.buf);
+		}
+		x->headers = l;
 		strbuf_release(&h);
 	}
 	x->errbuf[0] = '\0';
@@ -756,6 +832,8 @@ static int xfer_start(struct xfer *x, CURLM *multi)
 	curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, (long)left);
 	curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_write);
 	curl_easy_setopt(e, CURLOPT_WRITEDATA, x);
+	curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, on_header);
+	curl_easy_setopt(e, CURLOPT_HEADERDATA, x);
 	curl_easy_setopt(e, CURLOPT_XFERINFOFUNCTION, on_progress);
 	curl_easy_setopt(e, CURLOPT_XFERINFODATA, x);
 	curl_easy_setopt(e, CURLOPT_NOPROGRESS, 0L);
@@ -924,6 +1002,7 @@ int fetch_run(const struct fetch_options *opt, struct fetch_job *jobs, size_t n)
 		j->sha256[0] = '\0';
 		j->size = 0;
 		j->http_status = 0;
+		j->not_modified = 0;
 		strbuf_reset(&j->err);
 		x->url = j->url ? strdup(j->url) : NULL;
 		x->deadline_ms = now_ms() + (int64_t)opt->deadline * 1000;
@@ -935,11 +1014,13 @@ int fetch_run(const struct fetch_options *opt, struct fetch_job *jobs, size_t n)
 			xfer_fail(x);
 		} else if (url_kind(x->url) == URL_FILE) {
 			xfer_file(x);
+			if (!j->status && opt->done)
+				opt->done(opt->done_arg, j, i);
 		} else if (url_kind(x->url) == URL_OTHER) {
 			job_message(x, BURROW_EFETCH, "unsupported URL scheme");
 			xfer_fail(x);
 		} else if (opt->offline) {
-			job_message(x, BURROW_EFETCH, "offline");
+			job_message(x, BURROW_EFETCH, "not in the cache, and offline");
 			xfer_fail(x);
 		} else {
 			left++;
@@ -994,8 +1075,11 @@ int fetch_run(const struct fetch_options *opt, struct fetch_job *jobs, size_t n)
 			curl_multi_remove_handle(multi, msg->easy_handle);
 			active--;
 			xfer_done(x, res);
-			if (x->state == XFER_DONE)
+			if (x->state == XFER_DONE) {
 				left--;
+				if (!x->job->status && opt->done)
+					opt->done(opt->done_arg, x->job, (size_t)(x - xs));
+			}
 		}
 		if (!left)
 			break;

@@ -24,6 +24,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+struct fetch_job;
+
 struct fetch_options {
 	long connect_timeout; /* s, default 30 */
 	long low_speed_time;  /* s below low_speed_limit bytes/s -> abort; default 30 */
@@ -42,6 +44,12 @@ struct fetch_options {
 	 * and the jobs in all.  NULL: none. */
 	void (*progress)(void *arg, uint64_t bytes, size_t done, size_t total);
 	void *progress_arg;
+	/* Optional: called from fetch_run's loop as soon as job index i has
+	 * succeeded (status 0), so the caller can start on it while the others
+	 * download.  It may take the temp file (rename it, then clear
+	 * tmpname), or set the job's status and err to fail it.  NULL: none. */
+	void (*done)(void *arg, struct fetch_job *job, size_t i);
+	void *done_arg;
 };
 
 /* Fills *o with the defaults above. */
@@ -49,12 +57,14 @@ void fetch_options_init(struct fetch_options *o);
 
 struct fetch_job {
 	/* in */
-	const char *url;           /* http://, https:// or file:// */
-	const char *accept;        /* Accept header, or NULL */
-	uint64_t max_bytes;        /* cap on body bytes, required (> 0) */
-	const char *expect_sha256; /* hex (any case) or NULL for no check */
-	int dest_dirfd;            /* >= 0: body goes to a new temp file (O_EXCL, 0600,
-	                              fsynced) in this dir; -1: body goes to `body` */
+	const char *url;               /* http://, https:// or file:// */
+	const char *accept;            /* Accept header, or NULL */
+	const char *if_none_match;     /* a stored ETag to revalidate, or NULL */
+	const char *if_modified_since; /* a stored Last-Modified to revalidate, or NULL */
+	uint64_t max_bytes;            /* cap on body bytes, required (> 0) */
+	const char *expect_sha256;     /* hex (any case) or NULL for no check */
+	int dest_dirfd;                /* >= 0: body goes to a new temp file (O_EXCL, 0600,
+	                                  fsynced) in this dir; -1: body goes to `body` */
 	/* out */
 	char tmpname[64];    /* temp file name under dest_dirfd; set only on success,
 	                        the caller renames or unlinks it; "" otherwise */
@@ -64,6 +74,10 @@ struct fetch_job {
 	long http_status;    /* last HTTP status (0 for file:// or no answer) */
 	char *content_type;  /* malloc'd or NULL */
 	char *effective_url; /* malloc'd final URL after redirects, or NULL */
+	char *etag;          /* malloc'd ETag of the final response, or NULL */
+	char *last_modified; /* malloc'd Last-Modified of the final response, or NULL */
+	int not_modified;    /* 1: a 304 answered a conditional request (no body;
+	                        success, with size 0) */
 	int status;          /* BURROW_OK or a BURROW_E* code */
 	struct strbuf err;   /* message when status != 0 */
 };
@@ -73,7 +87,9 @@ void fetch_job_init(struct fetch_job *j);
 /* Frees what fetch_run put in *j (not the temp file, not the in fields). */
 void fetch_job_release(struct fetch_job *j);
 
-/* Runs all jobs, up to opt->jobs at once (opt NULL: defaults).  Each job gets
+/* Runs all jobs, up to opt->jobs at once (opt NULL: defaults).  A job with
+ * if_none_match or if_modified_since sends them (If-None-Match,
+ * If-Modified-Since) and takes a 304 as success with not_modified set.  Each job gets
  * its own status and err.  Returns 0 when all succeeded, else the status of
  * the first failed job in array order.  A hash mismatch is BURROW_EINTEGRITY
  * ("sha256 mismatch for URL (expected X, got Y)"), every other failure

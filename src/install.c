@@ -292,8 +292,8 @@ static void consider(const struct install_options *o, const struct target *t, st
 	}
 }
 
-static int pick_from_repos(const struct install_options *o, const struct target *t, struct pick *p,
-                           struct strbuf *err)
+static int pick_from_repos(const struct install_options *o, const struct target *t, struct cache *c,
+                           struct pick *p, struct strbuf *err)
 {
 	struct strbuf why = STRBUF_INIT, loc = STRBUF_INIT, red = STRBUF_INIT;
 	int best_q = 99, best_rank = 0, offered = 0, pinned_seen = 0, r = 0;
@@ -310,7 +310,7 @@ static int pick_from_repos(const struct install_options *o, const struct target 
 
 		if ((r = signals_pending()))
 			break;
-		r = repo_list(o->m->repos[ri].url, p->b->name, &o->fetch, &files, &lerr);
+		r = repo_list(o->m->repos[ri].url, p->b->name, &o->fetch, c, &files, &lerr);
 		if (r) {
 			where(o, p->b, &loc);
 			error_set(err, r, "%s: %s", loc.buf, lerr.buf);
@@ -352,83 +352,6 @@ out:
 	strbuf_release(&why);
 	strbuf_release(&loc);
 	strbuf_release(&red);
-	return r;
-}
-
-static int fetch_picks(const struct install_options *o, struct cache *c, struct pick *picks,
-                       size_t n, struct install_result *res, struct strbuf *err)
-{
-	struct fetch_job *jobs;
-	size_t *map, nj = 0, i;
-	int r = 0;
-
-	jobs = calloc(n ? n : 1, sizeof(*jobs));
-	map = calloc(n ? n : 1, sizeof(*map));
-	if (!jobs || !map) {
-		free(jobs);
-		free(map);
-		return error_set(err, BURROW_EFAIL, "out of memory");
-	}
-	for (i = 0; i < n; i++) {
-		if (!picks[i].url)
-			continue;
-		fetch_job_init(&jobs[nj]);
-		jobs[nj].url = picks[i].url;
-		/* the declared size caps the body: an endless or padded
-		 * download stops there, not at the global cap */
-		jobs[nj].max_bytes =
-		    picks[i].size > 0 && (uint64_t)picks[i].size < MAX_ARTIFACT_BYTES
-		        ? (uint64_t)picks[i].size
-		        : MAX_ARTIFACT_BYTES;
-		jobs[nj].expect_sha256 = picks[i].sha256[0] ? picks[i].sha256 : NULL;
-		jobs[nj].dest_dirfd = c->tmp_fd;
-		map[nj++] = i;
-	}
-	if (nj) {
-		progress(o, "download", "%zu file%s", nj, nj == 1 ? "" : "s");
-		fetch_run(&o->fetch, jobs, nj);
-	}
-	for (i = 0; i < nj; i++) {
-		struct pick *p = &picks[map[i]];
-		struct strbuf loc = STRBUF_INIT, red = STRBUF_INIT;
-		char size[32];
-
-		if (jobs[i].status) {
-			if (!r) {
-				where(o, p->b, &loc);
-				r = error_set(err, jobs[i].status, "%s: %s", loc.buf,
-				              jobs[i].err.buf);
-			}
-		} else if (!pinned(p->b, jobs[i].sha256)) {
-			unlinkat(c->tmp_fd, jobs[i].tmpname, 0);
-			if (!r) {
-				where(o, p->b, &loc);
-				fetch_redact_url(p->url, &red);
-				r = error_set(err, BURROW_EINTEGRITY,
-				              "%s: sha256 mismatch (expected %s%s, got %s) from %s",
-				              loc.buf, p->b->hashes[0],
-				              p->b->nhashes > 1 ? " or another pinned hash" : "",
-				              jobs[i].sha256, red.buf);
-			}
-		} else if (r) {
-			unlinkat(c->tmp_fd, jobs[i].tmpname, 0);
-		} else {
-			snprintf(p->sha256, sizeof(p->sha256), "%s", jobs[i].sha256);
-			r = cache_archive_commit(c, jobs[i].tmpname, jobs[i].sha256, p->filename,
-			                         jobs[i].size, err);
-			if (!r) {
-				res->fetched++;
-				progress(o, "downloaded", "%s (%s)", p->filename,
-				         human_size(jobs[i].size, size, sizeof(size)));
-			}
-		}
-		strbuf_release(&loc);
-		strbuf_release(&red);
-	}
-	for (i = 0; i < nj; i++)
-		fetch_job_release(&jobs[i]);
-	free(jobs);
-	free(map);
 	return r;
 }
 
@@ -476,9 +399,47 @@ static int wheel_info_text(int tfd, const struct wheel_info *wi, struct strbuf *
 	return r;
 }
 
+/* Where a wheel's files go in an env for t; without an interpreter (a
+ * fetch for no env), the layout of a generic python3 env, which refuses
+ * the same wheels. headers holds the headers path sc points at. */
+static void wheel_scheme_for(const struct target *t, const char *name, struct wheel_scheme *sc,
+                             struct strbuf *headers)
+{
+	int py = t && t->python;
+
+	strbuf_reset(headers);
+	strbuf_addf(headers, "%s/%s", py ? t->py.include_rel : "include/python3", name);
+	sc->purelib = py ? t->py.site_rel : "lib/python3/site-packages";
+	sc->platlib = py && t->py.platsite_rel ? t->py.platsite_rel : sc->purelib;
+	sc->scripts = py && t->py.scripts_rel ? t->py.scripts_rel : "bin";
+	sc->headers = headers->buf;
+	sc->data = "";
+	sc->installer = "burrow";
+}
+
+/* Plans the unpacked wheel into an env for t and drops the plan: the
+ * checks of names, scripts, entry points and .data destinations run
+ * before the tree is kept, so a wheel refused here never enters the
+ * cache. */
+static int wheel_plan_check(const struct target *t, int tfd, const struct wheel_info *wi,
+                            const struct tree_list *entries, struct strbuf *err)
+{
+	struct wheel_plan plan = {0};
+	struct wheel_scheme sc;
+	struct strbuf headers = STRBUF_INIT;
+	int r;
+
+	wheel_scheme_for(t, wi->name, &sc, &headers);
+	r = wheel_plan(tfd, wi, entries, &sc, &plan, err);
+	wheel_plan_release(&plan);
+	strbuf_release(&headers);
+	return r;
+}
+
 /* Makes sure the pick's tree is in the cache; loads its entries and info. */
-static int unpack_pick(const struct install_options *o, struct cache *c, struct pick *p,
-                       struct install_result *res, pthread_mutex_t *mu, struct strbuf *err)
+static int unpack_pick(const struct install_options *o, const struct target *t, struct cache *c,
+                       struct pick *p, struct install_result *res, pthread_mutex_t *mu,
+                       struct strbuf *err)
 {
 	struct strbuf loc = STRBUF_INIT;
 	struct unpack_limits lim;
@@ -529,6 +490,8 @@ static int unpack_pick(const struct install_options *o, struct cache *c, struct 
 		r = wheel_unpack(afd, p->filename, p->b->name, p->b->version, tfd, &wi, &p->entries,
 		                 err);
 		if (!r)
+			r = wheel_plan_check(t, tfd, &wi, &p->entries, err);
+		if (!r)
 			r = wheel_info_text(tfd, &wi, &p->info, err);
 		wheel_info_release(&wi);
 	} else {
@@ -570,19 +533,49 @@ static int unpack_pick(const struct install_options *o, struct cache *c, struct 
 	return r;
 }
 
-/* Unpacking runs on a pool of threads sized to the cores: archives are
- * independent, and decompression is the CPU-bound part of an install.
- * cache.db access and the result counters are serialised by mu. */
+/* Fetching and unpacking overlap: a pool of threads sized to the cores
+ * unpacks each archive as soon as it is in the cache (at once for those
+ * already there; for the others when their download completes, while the
+ * rest are still downloading).  Archives are independent, and
+ * decompression is the CPU-bound part of an install.  cache.db access, the
+ * queue and the result counters are serialised by mu. */
 struct unpack_pool {
 	const struct install_options *o;
+	const struct target *t;
 	struct cache *c;
 	struct pick *picks;
-	size_t n, next;
+	size_t *queue, head, tail; /* pick indexes ready to unpack */
+	int closed;                /* nothing more will be queued */
 	struct install_result *res;
 	pthread_mutex_t mu;
+	pthread_cond_t cv;
 	int r;
 	struct strbuf err;
+	struct fetch_job *jobs; /* the downloads, and for each its pick */
+	size_t *job_pick;
 };
+
+static void pool_push(struct unpack_pool *pool, size_t i)
+{
+	pthread_mutex_lock(&pool->mu);
+	pool->queue[pool->tail++] = i;
+	pthread_cond_signal(&pool->cv);
+	pthread_mutex_unlock(&pool->mu);
+}
+
+/* Stops the workers once the queue is drained (r == 0) or at once (r != 0,
+ * which is kept unless an earlier failure is). */
+static void pool_close(struct unpack_pool *pool, int r, const struct strbuf *err)
+{
+	pthread_mutex_lock(&pool->mu);
+	pool->closed = 1;
+	if (r && !pool->r) {
+		pool->r = r;
+		strbuf_add(&pool->err, err->buf, err->len);
+	}
+	pthread_cond_broadcast(&pool->cv);
+	pthread_mutex_unlock(&pool->mu);
+}
 
 static void *unpack_worker(void *arg)
 {
@@ -594,19 +587,23 @@ static void *unpack_worker(void *arg)
 		int r;
 
 		pthread_mutex_lock(&pool->mu);
-		if (pool->r || pool->next >= pool->n) {
+		while (!pool->r && pool->head == pool->tail && !pool->closed)
+			pthread_cond_wait(&pool->cv, &pool->mu);
+		if (pool->r || pool->head == pool->tail) {
 			pthread_mutex_unlock(&pool->mu);
 			break;
 		}
-		i = pool->next++;
+		i = pool->queue[pool->head++];
 		pthread_mutex_unlock(&pool->mu);
-		r = unpack_pick(pool->o, pool->c, &pool->picks[i], pool->res, &pool->mu, &err);
+		r = unpack_pick(pool->o, pool->t, pool->c, &pool->picks[i], pool->res, &pool->mu,
+		                &err);
 		if (r) {
 			pthread_mutex_lock(&pool->mu);
 			if (!pool->r) {
 				pool->r = r;
 				strbuf_add(&pool->err, err.buf, err.len);
 			}
+			pthread_cond_broadcast(&pool->cv);
 			pthread_mutex_unlock(&pool->mu);
 		}
 	}
@@ -614,29 +611,144 @@ static void *unpack_worker(void *arg)
 	return NULL;
 }
 
-static int unpack_all(const struct install_options *o, struct cache *c, struct pick *picks,
-                      size_t n, struct install_result *res, struct strbuf *err)
+/* fetch_run's done callback, on the fetching thread: checks the bytes
+ * against the pins, moves them into the cache and queues the unpack.  A
+ * failure goes into the job (status, err) and is reported in job order. */
+static void on_fetched(void *arg, struct fetch_job *j, size_t k)
 {
-	struct unpack_pool pool = {o, c,          picks, n, 0, res, PTHREAD_MUTEX_INITIALIZER,
-	                           0, STRBUF_INIT};
+	struct unpack_pool *pool = arg;
+	const struct install_options *o = pool->o;
+	struct pick *p = &pool->picks[pool->job_pick[k]];
+	char size[32];
+	int r;
+
+	if (!pinned(p->b, j->sha256)) {
+		struct strbuf red = STRBUF_INIT;
+		unlinkat(pool->c->tmp_fd, j->tmpname, 0);
+		j->tmpname[0] = '\0';
+		fetch_redact_url(p->url, &red);
+		strbuf_reset(&j->err);
+		strbuf_addf(&j->err, "sha256 mismatch (expected %s%s, got %s) from %s",
+		            p->b->hashes[0], p->b->nhashes > 1 ? " or another pinned hash" : "",
+		            j->sha256, red.buf);
+		j->status = BURROW_EINTEGRITY;
+		strbuf_release(&red);
+		return;
+	}
+	snprintf(p->sha256, sizeof(p->sha256), "%s", j->sha256);
+	strbuf_reset(&j->err);
+	pthread_mutex_lock(&pool->mu);
+	r = cache_archive_commit(pool->c, j->tmpname, j->sha256, p->filename, j->size, &j->err);
+	if (!r)
+		pool->res->fetched++;
+	pthread_mutex_unlock(&pool->mu);
+	if (r) {
+		unlinkat(pool->c->tmp_fd, j->tmpname, 0);
+		j->tmpname[0] = '\0';
+		j->status = r;
+		return;
+	}
+	j->tmpname[0] = '\0'; /* the cache has it */
+	progress(o, "downloaded", "%s (%s)", p->filename, human_size(j->size, size, sizeof(size)));
+	pool_push(pool, pool->job_pick[k]);
+}
+
+/* Downloads the picks that have a URL and makes sure every pick's tree is
+ * in the cache, loading its entries and info. */
+static int fetch_and_unpack(const struct install_options *o, const struct target *t,
+                            struct cache *c, struct pick *picks, size_t n,
+                            struct install_result *res, struct strbuf *err)
+{
+	struct unpack_pool pool;
+	struct fetch_options fo = o->fetch;
+	struct strbuf ferr = STRBUF_INIT;
 	pthread_t tids[16];
 	long cores = sysconf(_SC_NPROCESSORS_ONLN);
-	size_t nt = cores > 0 ? (size_t)cores : 1, k, started = 0;
+	size_t nt = cores > 0 ? (size_t)cores : 1, nj = 0, i, k, started = 0;
+	int r = 0;
 
+	memset(&pool, 0, sizeof(pool));
+	pool.o = o;
+	pool.t = t;
+	pool.c = c;
+	pool.picks = picks;
+	pool.res = res;
+	strbuf_init(&pool.err, 0);
+	pthread_mutex_init(&pool.mu, NULL);
+	pthread_cond_init(&pool.cv, NULL);
+	pool.queue = calloc(n ? n : 1, sizeof(*pool.queue));
+	pool.jobs = calloc(n ? n : 1, sizeof(*pool.jobs));
+	pool.job_pick = calloc(n ? n : 1, sizeof(*pool.job_pick));
+	if (!pool.queue || !pool.jobs || !pool.job_pick) {
+		r = error_set(err, BURROW_EFAIL, "out of memory");
+		goto out;
+	}
+	for (i = 0; i < n; i++) {
+		struct fetch_job *j;
+		if (!picks[i].url) {
+			pool.queue[pool.tail++] = i;
+			continue;
+		}
+		j = &pool.jobs[nj];
+		fetch_job_init(j);
+		j->url = picks[i].url;
+		/* the declared size caps the body: an endless or padded
+		 * download stops there, not at the global cap */
+		j->max_bytes = picks[i].size > 0 && (uint64_t)picks[i].size < MAX_ARTIFACT_BYTES
+		                   ? (uint64_t)picks[i].size
+		                   : MAX_ARTIFACT_BYTES;
+		j->expect_sha256 = picks[i].sha256[0] ? picks[i].sha256 : NULL;
+		j->dest_dirfd = c->tmp_fd;
+		pool.job_pick[nj++] = i;
+	}
 	if (nt > sizeof(tids) / sizeof(tids[0]))
 		nt = sizeof(tids) / sizeof(tids[0]);
 	if (nt > n)
 		nt = n;
-	for (k = 1; k < nt; k++)
+	/* While downloading, this thread runs libcurl: all nt unpack in
+	 * threads of their own.  Without downloads, it is one of them. */
+	for (k = nj ? 0 : 1; k < nt; k++)
 		if (pthread_create(&tids[started], NULL, unpack_worker, &pool) == 0)
 			started++;
-	unpack_worker(&pool); /* this thread works too */
+	if (nj) {
+		progress(o, "download", "%zu file%s", nj, nj == 1 ? "" : "s");
+		fo.done = on_fetched;
+		fo.done_arg = &pool;
+		fetch_run(&fo, pool.jobs, nj);
+		for (k = 0; k < nj && !r; k++) {
+			struct strbuf loc = STRBUF_INIT;
+			if (pool.jobs[k].status) {
+				where(o, picks[pool.job_pick[k]].b, &loc);
+				r = error_set(&ferr, pool.jobs[k].status, "%s: %s", loc.buf,
+				              pool.jobs[k].err.buf);
+			}
+			strbuf_release(&loc);
+		}
+	}
+	pool_close(&pool, r, &ferr);
+	if (!started || !nj)
+		unpack_worker(&pool); /* this thread works too */
 	for (k = 0; k < started; k++)
 		pthread_join(tids[k], NULL);
-	if (pool.r)
-		error_set(err, pool.r, "%s", pool.err.buf);
+	/* a failed download is named first: it is what the user must fix */
+	if (r)
+		error_set(err, r, "%s", ferr.buf);
+	else if (pool.r)
+		r = error_set(err, pool.r, "%s", pool.err.buf);
+out:
+	for (k = 0; k < nj; k++) {
+		if (pool.jobs[k].tmpname[0])
+			unlinkat(c->tmp_fd, pool.jobs[k].tmpname, 0);
+		fetch_job_release(&pool.jobs[k]);
+	}
+	free(pool.jobs);
+	free(pool.job_pick);
+	free(pool.queue);
+	pthread_cond_destroy(&pool.cv);
+	pthread_mutex_destroy(&pool.mu);
 	strbuf_release(&pool.err);
-	return pool.r;
+	strbuf_release(&ferr);
+	return r;
 }
 
 /* "Requires: x\n" lines of stored info into a newline-joined list. */
@@ -669,12 +781,19 @@ static void info_field(const char *info, const char *key, struct strbuf *out, in
  * another filesystem (a Docker cache mount) is normal.  The parent
  * directory of the last file is kept open: tree entries are sorted, so
  * most files land beside the previous one. */
+#define LINKER_DEPTH 64
+
+/* Destinations come grouped by directory, so the linker keeps the fds of
+ * the directories on the way to the current one: moving to a sibling or a
+ * child opens only what differs, each component with O_NOFOLLOW. */
 struct linker {
 	enum install_link_mode mode;
 	int forced;
 	int stage_fd;
-	char dir[PATH_MAX];
-	int dir_fd;
+	char dir[PATH_MAX];    /* the current directory, relative to the stage */
+	int fds[LINKER_DEPTH]; /* fds[k]: dir up to ends[k] (not NUL-terminated there) */
+	size_t ends[LINKER_DEPTH];
+	int depth;
 };
 
 static void linker_init(struct linker *l, int stage_fd, enum install_link_mode mode)
@@ -683,38 +802,71 @@ static void linker_init(struct linker *l, int stage_fd, enum install_link_mode m
 	l->forced = mode != INSTALL_LINK_AUTO;
 	l->stage_fd = stage_fd;
 	l->dir[0] = '\0';
-	l->dir_fd = -1;
+	l->depth = 0;
 }
 
 static void linker_release(struct linker *l)
 {
-	if (l->dir_fd >= 0)
-		close(l->dir_fd);
-	l->dir_fd = -1;
+	while (l->depth > 0)
+		close(l->fds[--l->depth]);
 	l->dir[0] = '\0';
 }
 
-/* The directory fd for path's parent (created as needed) and its leaf. */
+/* The directory fd for path's parent (created as needed; owned by the
+ * linker) and its leaf. */
 static int linker_parent(struct linker *l, const char *path, const char **leaf)
 {
 	const char *slash = strrchr(path, '/');
-	size_t n = slash ? (size_t)(slash - path) : 0;
+	size_t n = slash ? (size_t)(slash - path) : 0, at;
+	int fd;
 
 	*leaf = slash ? slash + 1 : path;
 	if (n >= sizeof(l->dir)) {
 		errno = ENAMETOOLONG;
 		return -1;
 	}
-	if (l->dir_fd >= 0 && strlen(l->dir) == n && !memcmp(l->dir, path, n))
-		return l->dir_fd;
-	linker_release(l);
+	/* keep the deepest open directory that is path's parent or above it */
+	while (l->depth > 0) {
+		size_t e = l->ends[l->depth - 1];
+		if (e <= n && !memcmp(l->dir, path, e) && (e == n || path[e] == '/'))
+			break;
+		close(l->fds[--l->depth]);
+	}
+	at = l->depth ? l->ends[l->depth - 1] : 0;
+	fd = l->depth ? l->fds[l->depth - 1] : l->stage_fd;
 	memcpy(l->dir, path, n);
 	l->dir[n] = '\0';
-	l->dir_fd = n ? fs_open_dir(l->stage_fd, l->dir, 1)
-	              : openat(l->stage_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (l->dir_fd < 0)
-		l->dir[0] = '\0';
-	return l->dir_fd;
+	while (at < n) {
+		char comp[NAME_MAX + 1];
+		size_t start = path[at] == '/' ? at + 1 : at, end = start;
+		int next;
+
+		while (end < n && path[end] != '/')
+			end++;
+		if (end == start || end - start > NAME_MAX || l->depth == LINKER_DEPTH) {
+			errno = end - start > NAME_MAX ? ENAMETOOLONG : EINVAL;
+			return -1;
+		}
+		memcpy(comp, path + start, end - start);
+		comp[end - start] = '\0';
+		if (!strcmp(comp, ".") || !strcmp(comp, "..")) {
+			errno = EINVAL;
+			return -1;
+		}
+		next = openat(fd, comp, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (next < 0 && errno == ENOENT) {
+			if (mkdirat(fd, comp, 0755) < 0 && errno != EEXIST)
+				return -1;
+			next = openat(fd, comp, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		}
+		if (next < 0)
+			return -1;
+		l->fds[l->depth] = next;
+		l->ends[l->depth++] = end;
+		fd = next;
+		at = end;
+	}
+	return fd;
 }
 
 static int reflink(int tfd, const char *src, int pfd, const char *leaf, mode_t mode)
@@ -921,13 +1073,7 @@ static int stage_wheel(const struct target *t, struct linker *l, int tfd, struct
 	r = wheel_read_info(tfd, p->filename, &p->entries, &wi, err);
 	if (r)
 		goto out;
-	strbuf_addf(&headers, "%s/%s", t->py.include_rel, wi.name);
-	sc.purelib = t->py.site_rel;
-	sc.platlib = t->py.platsite_rel ? t->py.platsite_rel : t->py.site_rel;
-	sc.scripts = t->py.scripts_rel ? t->py.scripts_rel : "bin";
-	sc.headers = headers.buf;
-	sc.data = "";
-	sc.installer = "burrow";
+	wheel_scheme_for(t, wi.name, &sc, &headers);
 	if ((r = wheel_plan(tfd, &wi, &p->entries, &sc, &plan, err)))
 		goto out;
 	if (plan_add_requested(&plan, &wi, wi.root_is_purelib ? sc.purelib : sc.platlib) < 0) {
@@ -1338,7 +1484,8 @@ static int target_init(const struct install_options *o, struct cache *c, struct 
 	if (r)
 		return r;
 	t->python = 1;
-	if ((r = tags_build(&t->py.target, &t->tags, err)))
+	/* only wheels are matched against tags; an env with none needs no list */
+	if (o->m && o->m->nbundles && (r = tags_build(&t->py.target, &t->tags, err)))
 		return r;
 	t->env = t->py.markers;
 	return 0;
@@ -1512,12 +1659,10 @@ int install_run(const struct install_options *o, struct install_result *res, str
 			              picks[i].b->name, picks[i].b->version);
 			goto out;
 		}
-		if ((r = pick_from_repos(o, &t, &picks[i], err)))
+		if ((r = pick_from_repos(o, &t, &c, &picks[i], err)))
 			goto out;
 	}
-	if ((r = fetch_picks(o, &c, picks, n, res, err)))
-		goto out;
-	if ((r = unpack_all(o, &c, picks, n, res, err)))
+	if ((r = fetch_and_unpack(o, &t, &c, picks, n, res, err)))
 		goto out;
 	res->bundles = n;
 	if ((r = check_consistency(o, &t, picks, n, err)))

@@ -708,14 +708,58 @@ static void media_type(const char *ct, char *out, size_t outsz)
 	out[n] = '\0';
 }
 
-static int list_http(const char *root, const char *norm, const struct fetch_options *opt,
-                     struct repo_files *out, struct strbuf *err)
+/* Parses a page by its Content-Type. */
+static int parse_page(const char *ct, const char *body, size_t len, const char *base,
+                      struct repo_files *out, struct strbuf *err)
 {
-	struct strbuf url = STRBUF_INIT;
-	struct fetch_job job;
 	char mt[128];
+
+	media_type(ct ? ct : "", mt, sizeof(mt));
+	if (!strcmp(mt, "application/vnd.pypi.simple.v1+json"))
+		return repo_parse_json(body, len, base, out, err);
+	if (!strcmp(mt, "application/vnd.pypi.simple.v1+html") || !strcmp(mt, "text/html"))
+		return repo_parse_html(body, len, base, out, err);
+	strbuf_reset(err);
+	strbuf_addstr(err, "unexpected content type \"");
+	strbuf_add_escaped(err, mt, strlen(mt));
+	strbuf_addstr(err, "\" for index page: ");
+	add_url(err, base);
+	return BURROW_ERESOLVE;
+}
+
+/* 1 when url (may be NULL) or a file URL from out->items[first..] carries
+ * credentials: such a page is never stored, so they never reach the disk. */
+static int has_credentials(const char *url, const struct repo_files *out, size_t first)
+{
+	struct strbuf red = STRBUF_INIT;
+	size_t i;
+	int has = 0;
+
+	if (url) {
+		fetch_redact_url(url, &red);
+		has = strcmp(red.buf, url) != 0;
+	}
+	for (i = first; !has && i < out->len; i++) {
+		fetch_redact_url(out->items[i].url, &red);
+		has = strcmp(red.buf, out->items[i].url) != 0;
+	}
+	strbuf_release(&red);
+	return has;
+}
+
+/* GET <root>/<normalised>/.  With a page cache, a stored page is
+ * revalidated (If-None-Match / If-Modified-Since; a 304 reuses it) and a
+ * page that parses is stored, unless credentials appear in its URL or its
+ * links; offline, only the stored page is read. */
+static int list_http(const char *root, const char *norm, const struct fetch_options *opt,
+                     struct cache *pages, struct repo_files *out, struct strbuf *err)
+{
+	struct strbuf url = STRBUF_INIT, key = STRBUF_INIT, red = STRBUF_INIT;
+	struct cache_page page;
+	struct fetch_job job;
 	const char *q;
-	int rc;
+	size_t first;
+	int rc, have = 0;
 
 	/* <root>/<normalised>/ (a query or fragment on the root is dropped) */
 	q = root + strcspn(root, "?#");
@@ -724,12 +768,33 @@ static int list_http(const char *root, const char *norm, const struct fetch_opti
 		strbuf_addch(&url, '/');
 	strbuf_addstr(&url, norm);
 	strbuf_addch(&url, '/');
+	fetch_redact_url(url.buf, &key);
 
+	memset(&page, 0, sizeof(page));
+	if (pages)
+		have = cache_page_get(pages, key.buf, &page) == 1;
 	fetch_job_init(&job);
+	if (opt && opt->offline) {
+		if (!have) {
+			strbuf_reset(err);
+			strbuf_addstr(err, "no stored index page for ");
+			add_url(err, url.buf);
+			strbuf_addstr(err, " (offline)");
+			rc = BURROW_EFETCH;
+			goto out;
+		}
+		rc = parse_page(page.content_type, page.body.buf, page.body.len,
+		                page.final_url ? page.final_url : key.buf, out, err);
+		goto out;
+	}
 	job.url = url.buf;
 	job.accept = REPO_ACCEPT;
 	job.max_bytes = REPO_PAGE_MAX;
 	job.dest_dirfd = -1;
+	if (have) {
+		job.if_none_match = page.etag;
+		job.if_modified_since = page.last_modified;
+	}
 	rc = fetch_run(opt, &job, 1);
 	if (rc) {
 		if (job.http_status == 404 && rc == BURROW_EFETCH)
@@ -738,27 +803,42 @@ static int list_http(const char *root, const char *norm, const struct fetch_opti
 			error_set(err, rc, "%s", job.err.buf);
 		goto out;
 	}
-	media_type(job.content_type ? job.content_type : "", mt, sizeof(mt));
-	if (!strcmp(mt, "application/vnd.pypi.simple.v1+json")) {
-		rc = repo_parse_json(job.body.buf, job.body.len, job.effective_url, out, err);
-	} else if (!strcmp(mt, "application/vnd.pypi.simple.v1+html") || !strcmp(mt, "text/html")) {
-		rc = repo_parse_html(job.body.buf, job.body.len, job.effective_url, out, err);
-	} else {
-		strbuf_reset(err);
-		strbuf_addstr(err, "unexpected content type \"");
-		strbuf_add_escaped(err, mt, strlen(mt));
-		strbuf_addstr(err, "\" for index page: ");
-		add_url(err, job.effective_url ? job.effective_url : url.buf);
-		rc = BURROW_ERESOLVE;
+	if (job.not_modified && have) {
+		/* links resolve against where this request ended, which may
+		 * carry credentials the stored final_url does not */
+		rc = parse_page(page.content_type, page.body.buf, page.body.len,
+		                job.effective_url ? job.effective_url : url.buf, out, err);
+		if (!rc)
+			cache_page_touch(pages, key.buf);
+		goto out;
+	}
+	first = out->len;
+	rc = parse_page(job.content_type, job.body.buf, job.body.len,
+	                job.effective_url ? job.effective_url : url.buf, out, err);
+	if (!rc && pages && !has_credentials(url.buf, out, first) &&
+	    !has_credentials(job.effective_url, out, out->len)) {
+		struct cache_page np;
+		memset(&np, 0, sizeof(np));
+		fetch_redact_url(job.effective_url ? job.effective_url : url.buf, &red);
+		np.etag = job.etag;
+		np.last_modified = job.last_modified;
+		np.content_type = job.content_type;
+		np.final_url = red.buf;
+		np.body = job.body; /* borrowed: not released through np */
+		cache_page_put(pages, key.buf, &np);
 	}
 out:
+	if (have)
+		cache_page_release(&page);
 	fetch_job_release(&job);
 	strbuf_release(&url);
+	strbuf_release(&key);
+	strbuf_release(&red);
 	return rc;
 }
 
 int repo_list(const char *repo, const char *project, const struct fetch_options *opt,
-              struct repo_files *out, struct strbuf *err)
+              struct cache *pages, struct repo_files *out, struct strbuf *err)
 {
 	struct strbuf norm = STRBUF_INIT, path = STRBUF_INIT;
 	int rc;
@@ -776,7 +856,7 @@ int repo_list(const char *repo, const char *project, const struct fetch_options 
 	if (pep503_normalize(project, &norm) < 0)
 		return error_set(err, BURROW_ERESOLVE, "out of memory");
 	if (!strncasecmp(repo, "http://", 7) || !strncasecmp(repo, "https://", 8)) {
-		rc = list_http(repo, norm.buf, opt, out, err);
+		rc = list_http(repo, norm.buf, opt, pages, out, err);
 	} else if (!strncasecmp(repo, "file:", 5)) {
 		if (fetch_file_url_path(repo, &path) < 0) {
 			strbuf_reset(err);

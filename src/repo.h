@@ -11,6 +11,7 @@
 #ifndef BURROW_REPO_H
 #define BURROW_REPO_H
 
+#include "cache.h"
 #include "fetch.h"
 #include "util/strbuf.h"
 
@@ -57,11 +58,18 @@ void repo_files_release(struct repo_files *f);
  * api-version with major > 1 is an error.  Files whose names do not parse
  * are skipped; an http(s) page may not point at file:// URLs.
  *
+ * pages (may be NULL) is the cache whose index_pages table keeps http(s)
+ * pages: a stored page is revalidated with its ETag / Last-Modified and
+ * reused on a 304; a page that parses is stored (validators or not), keyed
+ * by its URL, unless that URL, where its redirects ended or any of its
+ * links carries credentials (user:password@): those never reach the disk.  With opt->offline only a
+ * stored page is read (none stored: BURROW_EFETCH naming the URL), and nothing is sent.
+ *
  * Returns 0, or BURROW_EFETCH (transport, unreadable folder) or
  * BURROW_ERESOLVE (bad page, bad name) with a message naming the redacted
  * URL or the path.  On failure out may hold some entries; release it. */
 int repo_list(const char *repo, const char *project, const struct fetch_options *opt,
-              struct repo_files *out, struct strbuf *err);
+              struct cache *pages, struct repo_files *out, struct strbuf *err);
 
 /* Pure parsers of one project page (len <= REPO_PAGE_MAX, at most
  * REPO_FILES_MAX files).  base_url is the page's own URL (for relative links

@@ -323,13 +323,13 @@ def pyenv(tmp_path, burrow):
             mf.write_text(manifest([base_pin, ("zap", "1.0", [pin])]))
             return mf, pin
 
-        def refuse(self, data, *needles, filename=WHEEL, tree_ok=False):
+        def refuse(self, data, *needles, filename=WHEEL):
             mf, pin = self.write(data, filename)
             before = Before(tmp_path, env)
             p = burrow("install", env, "--manifest", mf)
             print(p.stderr)
             refused(p, 6, filename, *needles)
-            before.check(allow_archive=pin, allow_tree=tree_ok)
+            before.check(allow_archive=pin)
             return p
 
     s = Scene()

@@ -54,11 +54,15 @@ def test_plain_when_not_a_terminal(tmp_path, burrow, app):
     assert "burrow: link: 2 bundles" in lines
     assert "burrow: commit: %s" % (tmp_path / "env") in lines
     assert lines[-1].startswith("burrow: created ")
-    # one line per event, in the order of the transaction
+    # one line per event, in the order of the transaction; an archive is
+    # unpacked as soon as it is downloaded, while the others download
     order = [x.split(":")[1].split()[0] if not x.startswith("burrow: downloaded") else
              "downloaded" for x in lines[:-1]]
-    assert order == ["resolve", "download", "downloaded", "downloaded", "unpack", "unpack",
-                     "link", "commit"]
+    assert order[:2] == ["resolve", "download"] and order[-2:] == ["link", "commit"]
+    assert sorted(order[2:-2]) == ["downloaded"] * 2 + ["unpack"] * 2, order
+    for name in ("alpha", "beta"):
+        at = [i for i, x in enumerate(lines) if name + "-1.0" in x]
+        assert len(at) == 2 and lines[at[0]].startswith("burrow: downloaded "), lines
 
 
 def test_quiet_prints_nothing(tmp_path, burrow, app):

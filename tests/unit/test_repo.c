@@ -270,7 +270,7 @@ static void test_flat(void **state)
 	struct fetch_job j;
 
 	(void)state;
-	assert_int_equal(repo_list(tmpdir, "FOO-bar", NULL, &f, &err), 0);
+	assert_int_equal(repo_list(tmpdir, "FOO-bar", NULL, NULL, &f, &err), 0);
 	assert_int_equal(f.len, 2);
 	assert_string_equal(f.items[0].filename, "Foo_Bar-1.0-py3-none-any.whl");
 	assert_string_equal(f.items[1].filename, "foo.bar-2.0-linux_x86_64.tar.gz");
@@ -289,17 +289,17 @@ static void test_flat(void **state)
 
 	/* as a file:// URL too */
 	fetch_path_to_file_url(tmpdir, &url);
-	assert_int_equal(repo_list(url.buf, "other", NULL, &f, &err), 0);
+	assert_int_equal(repo_list(url.buf, "other", NULL, NULL, &f, &err), 0);
 	assert_int_equal(f.len, 1);
 	repo_files_release(&f);
 
-	assert_int_equal(repo_list(tmpdir, "absent", NULL, &f, &err), 0);
+	assert_int_equal(repo_list(tmpdir, "absent", NULL, NULL, &f, &err), 0);
 	assert_int_equal(f.len, 0);
-	assert_int_equal(repo_list(tmpdir, "bad name", NULL, &f, &err), BURROW_ERESOLVE);
+	assert_int_equal(repo_list(tmpdir, "bad name", NULL, NULL, &f, &err), BURROW_ERESOLVE);
 	assert_non_null(strstr(err.buf, "invalid project name"));
-	assert_int_equal(repo_list("relative/dir", "x", NULL, &f, &err), BURROW_EFETCH);
-	assert_int_equal(repo_list("/nonexistent/repo", "x", NULL, &f, &err), BURROW_EFETCH);
-	assert_int_equal(repo_list("ftp://x/simple", "x", NULL, &f, &err), BURROW_EFETCH);
+	assert_int_equal(repo_list("relative/dir", "x", NULL, NULL, &f, &err), BURROW_EFETCH);
+	assert_int_equal(repo_list("/nonexistent/repo", "x", NULL, NULL, &f, &err), BURROW_EFETCH);
+	assert_int_equal(repo_list("ftp://x/simple", "x", NULL, NULL, &f, &err), BURROW_EFETCH);
 	strbuf_release(&err);
 	strbuf_release(&url);
 	strbuf_release(&path);
@@ -342,7 +342,7 @@ static void test_write_index(void **state)
 
 	/* listed through the local simple index, with hashes */
 	strbuf_addf(&simple, "%s/simple", tmpdir);
-	assert_int_equal(repo_list(simple.buf, "Foo.Bar", NULL, &f, &err), 0);
+	assert_int_equal(repo_list(simple.buf, "Foo.Bar", NULL, NULL, &f, &err), 0);
 	assert_int_equal(f.len, 2);
 	assert_string_equal(f.items[0].filename, "Foo_Bar-1.0-py3-none-any.whl");
 	sha256_buffer_hex("wheel one", 9, hex);
@@ -404,7 +404,7 @@ static void test_http(void **state)
 
 	/* JSON (the server has index.json): sizes known */
 	snprintf(root, sizeof(root), "http://127.0.0.1:%d/simple/", port);
-	assert_int_equal(repo_list(root, "FOO_bar", &o, &f, &err), 0);
+	assert_int_equal(repo_list(root, "FOO_bar", &o, NULL, &f, &err), 0);
 	assert_int_equal(f.len, 2);
 	assert_int_equal(f.items[0].size, 9);
 	sha256_buffer_hex("wheel one", 9, hex);
@@ -426,26 +426,26 @@ static void test_http(void **state)
 	/* HTML when there is no JSON; a root without its trailing slash */
 	unlinkat(tmpfd, "simple/other/index.json", 0);
 	snprintf(root, sizeof(root), "http://127.0.0.1:%d/simple", port);
-	assert_int_equal(repo_list(root, "Other", &o, &f, &err), 0);
+	assert_int_equal(repo_list(root, "Other", &o, NULL, &f, &err), 0);
 	assert_int_equal(f.len, 1);
 	assert_int_equal(f.items[0].size, -1);
 	assert_int_equal(strlen(f.items[0].sha256), 64);
 	repo_files_release(&f);
 
 	/* 404 is "no files" */
-	assert_int_equal(repo_list(root, "absent", &o, &f, &err), 0);
+	assert_int_equal(repo_list(root, "absent", &o, NULL, &f, &err), 0);
 	assert_int_equal(f.len, 0);
 
 	/* other content types and server errors are errors, credentials redacted */
 	snprintf(root, sizeof(root), "http://me:pw@127.0.0.1:%d/ok/10", port);
-	assert_int_equal(repo_list(root, "x", &o, &f, &err), BURROW_ERESOLVE);
+	assert_int_equal(repo_list(root, "x", &o, NULL, &f, &err), BURROW_ERESOLVE);
 	assert_non_null(strstr(err.buf, "unexpected content type \"application/octet-stream\""));
 	assert_null(strstr(err.buf, "pw"));
 	snprintf(root, sizeof(root), "http://127.0.0.1:%d/status/500", port);
-	assert_int_equal(repo_list(root, "x", &o, &f, &err), BURROW_EFETCH);
+	assert_int_equal(repo_list(root, "x", &o, NULL, &f, &err), BURROW_EFETCH);
 	assert_non_null(strstr(err.buf, "500 internal server error"));
 	o.offline = 1;
-	assert_int_equal(repo_list(root, "x", &o, &f, &err), BURROW_EFETCH);
+	assert_int_equal(repo_list(root, "x", &o, NULL, &f, &err), BURROW_EFETCH);
 	assert_non_null(strstr(err.buf, "offline"));
 
 	kill(pid, SIGTERM);
