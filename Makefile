@@ -17,9 +17,9 @@ FUZZ_JOBS ?= $(shell nproc)
 PYTHON   ?= /usr/bin/python3
 
 PKGS := libcurl libarchive sqlite3 libcrypto json-c libxml-2.0 zlib libelf
-# libcurl, libxml2 and libarchive are not linked but loaded on first use
-# (src/util/lazylib.c): most commands need none of them.
-LINKED := sqlite3 libcrypto json-c zlib libelf
+# libcurl, libxml2, libarchive and libcrypto are not linked but loaded on
+# first use (src/util/lazylib.c): most commands need none of them.
+LINKED := sqlite3 json-c zlib libelf
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(LINKED) 2>/dev/null)
 

@@ -1144,7 +1144,7 @@ int python_venv_write(int envfd, const struct python_info *info, const char *com
 	const char *exename;
 	char name[32];
 	const char *names[3];
-	int binfd, r, i;
+	int binfd, fd = -1, r, i;
 
 	if (!info->executable || info->executable[0] != '/' || !info->realpath || !info->home ||
 	    !info->scripts_rel || !info->site_rel || !info->markers.os_name)
@@ -1191,7 +1191,13 @@ int python_venv_write(int envfd, const struct python_info *info, const char *com
 	strbuf_addf(&cfg, "executable = %s\n", info->realpath);
 	if (command)
 		strbuf_addf(&cfg, "command = %s\n", command);
-	if (fs_write_atomic(envfd, "pyvenv.cfg", cfg.buf, cfg.len, 0644) < 0)
+	/* a staging env: no temp file and no fsync (see envdir.h) */
+	if (unlinkat(envfd, "pyvenv.cfg", 0) < 0 && errno != ENOENT)
+		r = error_set(err, BURROW_EFAIL, "env: pyvenv.cfg: %s", strerror(errno));
+	else if ((fd = fs_create_file(envfd, "pyvenv.cfg", 0644, 0)) < 0 ||
+	         fs_write_all(fd, cfg.buf, cfg.len) < 0)
+		r = error_set(err, BURROW_EFAIL, "env: pyvenv.cfg: %s", strerror(errno));
+	if (fd >= 0 && close(fd) < 0 && !r)
 		r = error_set(err, BURROW_EFAIL, "env: pyvenv.cfg: %s", strerror(errno));
 	strbuf_release(&cfg);
 	return r;

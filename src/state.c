@@ -44,13 +44,11 @@ int state_create(int envfd, sqlite3 **db, struct strbuf *err)
 	int r;
 
 	db_path(envfd, &p);
-	r = db_open(p.buf, state_migrations, 1, 0, db, err);
+	/* A new file in a staging env: a crash discards the whole staging
+	 * directory, so a journal and syncs would buy nothing. */
+	r = db_open(p.buf, state_migrations, 1, DB_SCRATCH, db, err);
 	strbuf_release(&p);
 	if (r)
-		return r;
-	/* A new file in a staging env: a crash discards the whole staging
-	 * directory, so the journal and the syncs would buy nothing. */
-	if ((r = db_exec(*db, "PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF", err)))
 		return r;
 	return db_exec(*db, "BEGIN IMMEDIATE", err);
 }

@@ -20,8 +20,8 @@ int db_exec(sqlite3 *db, const char *sql, struct strbuf *err)
 	return 0;
 }
 
-int db_open(const char *path, const char *const *migrations, int n, int wal, sqlite3 **out,
-            struct strbuf *err)
+int db_open(const char *path, const char *const *migrations, int n, enum db_mode mode,
+            sqlite3 **out, struct strbuf *err)
 {
 	sqlite3 *db = NULL;
 	sqlite3_stmt *st;
@@ -37,9 +37,12 @@ int db_open(const char *path, const char *const *migrations, int n, int wal, sql
 		return r;
 	}
 	sqlite3_busy_timeout(db, 30000);
-	if ((r = db_exec(db, wal ? "PRAGMA journal_mode=WAL" : "PRAGMA journal_mode=DELETE", err)))
+	if ((r = db_exec(db,
+	                 mode == DB_SHARED ? "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL"
+	                                   : "PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF",
+	                 err)))
 		goto fail;
-	if ((r = db_exec(db, "PRAGMA foreign_keys=ON; PRAGMA synchronous=NORMAL", err)))
+	if ((r = db_exec(db, "PRAGMA foreign_keys=ON", err)))
 		goto fail;
 	if (sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &st, NULL) != SQLITE_OK) {
 		r = error_set(err, BURROW_EFAIL, "%s: %s", path, sqlite3_errmsg(db));

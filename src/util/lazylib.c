@@ -1,10 +1,12 @@
 /*
- * lazylib: libcurl, libxml2 and libarchive, loaded on first use.
+ * lazylib: libcurl, libxml2, libarchive and libcrypto, loaded on first use.
  *
  * Loading them (and the dozen libraries libcurl pulls in) at start-up cost
  * about 7 ms before main(), on every command, while most commands need none
  * of them: a warm install links from the cache, create without a manifest
- * touches no network.  So burrow-core does not link them; this file defines
+ * touches no network.  libcrypto alone (SHA-256 only) costs about 0.5 ms
+ * of relocations and page faults in every process, and create without a
+ * manifest hashes nothing.  So burrow-core does not link them; this file defines
  * the functions burrow uses, each of which dlopen()s its library once and
  * calls through to the real one.  The headers are the real ones, so the
  * signatures are checked by the compiler.
@@ -13,6 +15,7 @@
  * it, as the dynamic loader would have done at start-up had it been linked.
  */
 #define CURL_DISABLE_TYPECHECK 1
+#define OPENSSL_SUPPRESS_DEPRECATED 1 /* SHA256_*: see util/sha256.c */
 #include <archive.h>
 #include <archive_entry.h>
 #include <curl/curl.h>
@@ -20,16 +23,18 @@
 #include <libxml/HTMLparser.h>
 #include <libxml/tree.h>
 #include <libxml/xmlerror.h>
+#include <openssl/sha.h>
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <unistd.h>
 
-enum lazy_lib { LAZY_CURL, LAZY_XML, LAZY_ARCHIVE };
+enum lazy_lib { LAZY_CURL, LAZY_XML, LAZY_ARCHIVE, LAZY_CRYPTO };
 
-static const char *const sonames[] = {"libcurl.so.4", "libxml2.so.2", "libarchive.so.13"};
-static void *handles[3];
+static const char *const sonames[] = {"libcurl.so.4", "libxml2.so.2", "libarchive.so.13",
+                                      "libcrypto.so.3"};
+static void *handles[4];
 static pthread_mutex_t lazy_mu = PTHREAD_MUTEX_INITIALIZER;
 
 /* libxml2's deallocator is a variable, not a function: set when the
@@ -44,7 +49,7 @@ static void *lazy_sym(enum lazy_lib lib, const char *name)
 	pthread_mutex_lock(&lazy_mu);
 	h = handles[lib];
 	if (!h) {
-		h = dlopen(sonames[lib], RTLD_NOW | RTLD_LOCAL);
+		h = dlopen(sonames[lib], RTLD_LAZY | RTLD_LOCAL);
 		if (!h) {
 			fprintf(stderr, "burrow: error: cannot load %s: %s\n", sonames[lib],
 			        dlerror());
@@ -230,3 +235,8 @@ void archive_set_error(struct archive *a, int err, const char *fmt, ...)
 	va_end(ap);
 	real(a, err, "%s", msg);
 }
+
+/* libcrypto: SHA-256 (util/sha256.c) */
+LAZY(LAZY_CRYPTO, int, SHA256_Init, (SHA256_CTX * c), (c))
+LAZY(LAZY_CRYPTO, int, SHA256_Update, (SHA256_CTX * c, const void *d, size_t n), (c, d, n))
+LAZY(LAZY_CRYPTO, int, SHA256_Final, (unsigned char *md, SHA256_CTX *c), (md, c))

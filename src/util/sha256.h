@@ -1,5 +1,5 @@
 /*
- * sha256: SHA-256 through OpenSSL's EVP interface, and the encodings we
+ * sha256: SHA-256 through OpenSSL's libcrypto, and the encodings we
  * print digests in (lower-case hex; urlsafe base64 without padding, as in a
  * wheel's RECORD).
  */
@@ -14,7 +14,7 @@
 #define SHA256_B64_LEN 43
 
 struct sha256 {
-	void *ctx; /* EVP_MD_CTX */
+	void *ctx; /* SHA256_CTX */
 };
 
 /* 0, or -1 when OpenSSL cannot allocate a context. */
