@@ -5,6 +5,7 @@
 
 #include "util/fs.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -22,11 +23,11 @@ static int stat_line(struct strbuf *out, const char *path)
 	if (!path || stat(path, &st) < 0)
 		return strbuf_addstr(out, "python-exe -\n");
 	return strbuf_addf(out, "python-exe %lld %lld.%09ld %s\n", (long long)st.st_size,
-			   (long long)st.st_mtim.tv_sec, st.st_mtim.tv_nsec, path);
+	                   (long long)st.st_mtim.tv_sec, st.st_mtim.tv_nsec, path);
 }
 
 int noop_write(struct strbuf *out, const char *version, const char *cli_python,
-	       const char *python_exe, int compile, char *const *trees, size_t ntrees)
+               const char *python_exe, int compile, char *const *trees, size_t ntrees)
 {
 	size_t i;
 
@@ -56,11 +57,51 @@ static int tree_exists(const char *cache_dir, const char *sha)
 	return ok;
 }
 
+/* 1 when a crashed install left .NAME.staging-* or .NAME.old-* beside
+ * env: the next install must take the lock and sweep them, so it is no
+ * no-op.  Also 1 when that cannot be told. */
+static int has_leftovers(const char *env)
+{
+	char parent[4096];
+	const char *name;
+	size_t len = strlen(env), nlen;
+	DIR *d;
+	struct dirent *de;
+	int found = 0;
+
+	while (len > 1 && env[len - 1] == '/')
+		len--;
+	if (len >= sizeof(parent))
+		return 1;
+	memcpy(parent, env, len);
+	parent[len] = '\0';
+	name = strrchr(parent, '/');
+	if (name) {
+		parent[name - parent] = '\0';
+		name = env + (name - parent) + 1;
+		d = opendir(parent[0] ? parent : "/");
+	} else {
+		name = env;
+		d = opendir(".");
+	}
+	nlen = len - (size_t)(name - env);
+	if (!d)
+		return 1;
+	while (!found && (de = readdir(d))) {
+		const char *n = de->d_name;
+		if (n[0] == '.' && !strncmp(n + 1, name, nlen) && n[1 + nlen] == '.' &&
+		    (!strncmp(n + 2 + nlen, "staging-", 8) || !strncmp(n + 2 + nlen, "old-", 4)))
+			found = 1;
+	}
+	closedir(d);
+	return found;
+}
+
 int noop_check(const char *env, const char *manifest, const char *cli_python, int compile,
-	       const char *cache_dir, const char *version, size_t *nbundles)
+               const char *cache_dir, const char *version, size_t *nbundles)
 {
 	struct strbuf facts = STRBUF_INIT, have = STRBUF_INIT, want = STRBUF_INIT,
-		      expect = STRBUF_INIT;
+	              expect = STRBUF_INIT;
 	const char *p, *exe = NULL;
 	size_t n = 0, exelen = 0;
 	int dfd, ok = 0;
@@ -75,7 +116,7 @@ int noop_check(const char *env, const char *manifest, const char *cli_python, in
 	    memcmp(have.buf, want.buf, have.len) != 0)
 		goto out;
 	strbuf_addf(&expect, "burrow-noop 1\nversion %s\ncompiled %d\ncli-python %s\n", version,
-		    compile ? 1 : 0, cli_python ? cli_python : "-");
+	            compile ? 1 : 0, cli_python ? cli_python : "-");
 	if (facts.len < expect.len || memcmp(facts.buf, expect.buf, expect.len) != 0)
 		goto out;
 	p = facts.buf + expect.len;
@@ -119,6 +160,8 @@ int noop_check(const char *env, const char *manifest, const char *cli_python, in
 		n++;
 		p = nl + 1;
 	}
+	if (has_leftovers(env))
+		goto out;
 	ok = 1;
 	*nbundles = n;
 out:
