@@ -103,8 +103,8 @@ static int try_noop(int argc, char **argv)
 	ok = noop_check(env, manifest, python, compile, cache.buf, BURROW_VERSION, &nbundles);
 	strbuf_release(&cache);
 	if (ok && !globals.quiet)
-		fprintf(stderr, "burrow: %s: nothing to do (%zu bundle%s up to date)\n", env, nbundles,
-			nbundles == 1 ? "" : "s");
+		fprintf(stderr, "burrow: %s: nothing to do (%zu bundle%s up to date)\n", env,
+		        nbundles, nbundles == 1 ? "" : "s");
 	return ok;
 }
 

@@ -776,7 +776,6 @@ int pylock_parse(const char *data, size_t len, const char *path, const char *bas
 	return r;
 }
 
-
 int pylock_load(const char *path, struct manifest *m, struct strbuf *err)
 {
 	struct strbuf data = STRBUF_INIT, dir = STRBUF_INIT;

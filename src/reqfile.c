@@ -982,7 +982,6 @@ out:
 
 /* ---- loading ----------------------------------------------------------- */
 
-
 static int load_file(struct rq_load *ld, const char *path, const char *basedir, int depth,
                      const struct rq_ctx *from, size_t from_off)
 {
