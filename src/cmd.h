@@ -28,6 +28,10 @@ void cmd_env_defaults(void);
 int cmd_fail(int code, const struct strbuf *err);
 /* Prints a usage error for cmd and returns BURROW_EUSAGE. */
 int cmd_usage(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Parses global options and exactly one operand (ENV or DIR) into *out:
+ * 0, or BURROW_EUSAGE (printed; missing is the question asked when there
+ * is none). */
+int cmd_one_operand(const char *cmd, int argc, char **argv, const char *missing, const char **out);
 /* Fills the install options shared by create, install and fetch. */
 int cmd_install_options(struct install_options *o, struct strbuf *cache_dir, struct strbuf *err);
 /* Shows a progress event on stderr: plain lines, a live line on a
@@ -66,6 +70,12 @@ int cmd_link_mode(const struct cmd_source *s, enum install_link_mode *mode, stru
 /* Prints the one-line summary of an install. */
 void cmd_install_summary(const char *what, const struct install_options *o,
                          const struct install_result *res);
+/* create, install and fetch share their options and their flow: parse
+ * (source and global options; one ENV except for fetch; --manifest
+ * required except for create), load the manifest, run the install, print
+ * the summary or the error.  Returns the exit code. */
+enum cmd_install_kind { CMD_CREATE, CMD_INSTALL, CMD_FETCH };
+int cmd_install_command(enum cmd_install_kind kind, int argc, char **argv);
 
 int cmd_create(int argc, char **argv);
 int cmd_install(int argc, char **argv);

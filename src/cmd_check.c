@@ -65,20 +65,10 @@ int cmd_check(int argc, char **argv)
 	struct strbuf err = STRBUF_INIT;
 	struct audit_report rep = {0};
 	const char *env = NULL;
-	int i, r;
+	int r;
 
-	for (i = 1; i < argc; i++) {
-		if ((r = cmd_global_option(argc, argv, &i))) {
-			if (r < 0)
-				return BURROW_EUSAGE;
-			continue;
-		}
-		if (argv[i][0] == '-' || env)
-			return cmd_usage("check", "unexpected argument %s", argv[i]);
-		env = argv[i];
-	}
-	if (!env)
-		return cmd_usage("check", "which env? (burrow check ENV)");
+	if ((r = cmd_one_operand("check", argc, argv, "which env? (burrow check ENV)", &env)))
+		return r;
 	r = audit_run(env, AUDIT_ALL, &rep, &err);
 	if (!r) {
 		if (globals.json)

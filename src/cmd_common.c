@@ -37,6 +37,26 @@ int cmd_usage(const char *cmd, const char *fmt, ...)
 	return BURROW_EUSAGE;
 }
 
+int cmd_one_operand(const char *cmd, int argc, char **argv, const char *missing, const char **out)
+{
+	int i, r;
+
+	*out = NULL;
+	for (i = 1; i < argc; i++) {
+		if ((r = cmd_global_option(argc, argv, &i))) {
+			if (r < 0)
+				return BURROW_EUSAGE;
+			continue;
+		}
+		if (argv[i][0] == '-' || *out)
+			return cmd_usage(cmd, "unexpected argument %s", argv[i]);
+		*out = argv[i];
+	}
+	if (!*out)
+		return cmd_usage(cmd, "%s", missing);
+	return 0;
+}
+
 int cmd_list_add(struct cmd_list *l, char *s)
 {
 	char **p = realloc(l->v, (l->n + 2) * sizeof(char *));

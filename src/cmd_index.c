@@ -16,20 +16,10 @@ int cmd_index(int argc, char **argv)
 	struct strbuf err = STRBUF_INIT;
 	const char *dir = NULL;
 	size_t nproj = 0, nfiles = 0;
-	int i, r;
+	int r;
 
-	for (i = 1; i < argc; i++) {
-		if ((r = cmd_global_option(argc, argv, &i))) {
-			if (r < 0)
-				return BURROW_EUSAGE;
-			continue;
-		}
-		if (argv[i][0] == '-' || dir)
-			return cmd_usage("index", "unexpected argument %s", argv[i]);
-		dir = argv[i];
-	}
-	if (!dir)
-		return cmd_usage("index", "which folder? (burrow index DIR)");
+	if ((r = cmd_one_operand("index", argc, argv, "which folder? (burrow index DIR)", &dir)))
+		return r;
 	r = repo_write_index(dir, &nproj, &nfiles, &err);
 	if (!r && !globals.quiet)
 		fprintf(stderr, "burrow: indexed %zu file%s of %zu project%s in %s/simple/\n",

@@ -21,21 +21,11 @@ int cmd_list(int argc, char **argv)
 	struct state_bundles sb = {0};
 	struct sqlite3 *db = NULL;
 	const char *env = NULL;
-	int i, r, fd;
+	int r, fd;
 	size_t k;
 
-	for (i = 1; i < argc; i++) {
-		if ((r = cmd_global_option(argc, argv, &i))) {
-			if (r < 0)
-				return BURROW_EUSAGE;
-			continue;
-		}
-		if (argv[i][0] == '-' || env)
-			return cmd_usage("list", "unexpected argument %s", argv[i]);
-		env = argv[i];
-	}
-	if (!env)
-		return cmd_usage("list", "which env? (burrow list ENV)");
+	if ((r = cmd_one_operand("list", argc, argv, "which env? (burrow list ENV)", &env)))
+		return r;
 	fd = open(env, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (fd < 0) {
 		error_set(&err, BURROW_EFAIL, "%s: %s", env, strerror(errno));

@@ -197,6 +197,81 @@ void cmd_install_summary(const char *what, const struct install_options *o,
 		        res->fetched);
 }
 
+int cmd_install_command(enum cmd_install_kind kind, int argc, char **argv)
+{
+	static const char *const names[] = {"create", "install", "fetch"};
+	const char *name = names[kind];
+	struct cmd_source src = {0};
+	struct install_options o = {0};
+	struct install_result res;
+	struct strbuf err = STRBUF_INIT, cache = STRBUF_INIT, command = STRBUF_INIT;
+	struct manifest m;
+	const char *env = NULL;
+	int i, r;
+
+	for (i = 1; i < argc; i++) {
+		if ((r = cmd_source_option(argc, argv, &i, &src)) ||
+		    (r = cmd_global_option(argc, argv, &i))) {
+			if (r < 0) {
+				r = BURROW_EUSAGE;
+				goto usage;
+			}
+			continue;
+		}
+		if (kind == CMD_FETCH)
+			r = cmd_usage(name, "unexpected argument %s", argv[i]);
+		else if (argv[i][0] == '-')
+			r = cmd_usage(name, "unknown option %s", argv[i]);
+		else if (env)
+			r = cmd_usage(name, "one env at a time");
+		else
+			env = argv[i];
+		if (r)
+			goto usage;
+	}
+	if (kind != CMD_FETCH && !env) {
+		r = cmd_usage(name, kind == CMD_CREATE
+		                        ? "which env? (burrow create ENV)"
+		                        : "which env? (burrow install ENV --manifest M)");
+		goto usage;
+	}
+	if (kind != CMD_CREATE && !src.manifest) {
+		r = cmd_usage(name, "--manifest is required");
+		goto usage;
+	}
+	manifest_init(&m);
+	r = cmd_load_manifest(&src, &m, &err);
+	if (!r)
+		r = cmd_install_options(&o, &cache, &err);
+	if (!r && kind != CMD_FETCH) {
+		o.env_path = env;
+		o.compile = src.compile;
+		o.create = kind == CMD_CREATE;
+		strbuf_addf(&command, "burrow %s %s", name, env);
+		o.command = command.buf;
+		r = cmd_link_mode(&src, &o.link_mode, &err);
+	}
+	if (!r) {
+		o.python = src.python;
+		o.fetch_only = kind == CMD_FETCH;
+		o.m = src.manifest ? &m : NULL;
+		r = install_run(&o, &res, &err);
+		if (!r)
+			cmd_install_summary(kind == CMD_CREATE    ? "created"
+			                    : kind == CMD_INSTALL ? "installed"
+			                                          : "fetched",
+			                    &o, &res);
+	}
+	cmd_fail(r, &err);
+	manifest_release(&m);
+	strbuf_release(&err);
+	strbuf_release(&cache);
+	strbuf_release(&command);
+usage:
+	cmd_source_release(&src);
+	return r;
+}
+
 static void usage(FILE *f)
 {
 	cmd_help_overview(f);
