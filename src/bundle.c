@@ -19,6 +19,7 @@
 #include "util/fs.h"
 #include "util/sha256.h"
 #include "util/signals.h"
+#include "util/utf8.h"
 
 #include <archive.h>
 #include <archive_entry.h>
@@ -44,29 +45,6 @@
 #define INFO_SUFFIX ".bundle-info"
 #define METADATA_MAX ((size_t)1 << 20)
 #define RECORD_MAX ((size_t)64 << 20)
-
-/* libarchive converts names between UTF-8 (pax headers) and the charset of
- * the current locale, and warns when it cannot.  Pinning this thread to a
- * UTF-8 LC_CTYPE while it works makes names pass through as raw bytes
- * whatever the caller's locale (the policy then demands valid UTF-8).
- * Returns the locale to give to utf8_locale_end (NULL when C.UTF-8 is
- * missing: the caller's locale stays). */
-static locale_t utf8_locale_begin(locale_t *old)
-{
-	locale_t l = newlocale(LC_CTYPE_MASK, "C.UTF-8", (locale_t)0);
-
-	if (l)
-		*old = uselocale(l);
-	return l;
-}
-
-static void utf8_locale_end(locale_t l, locale_t old)
-{
-	if (l) {
-		uselocale(old);
-		freelocale(l);
-	}
-}
 
 void bundle_info_release(struct bundle_info *bi)
 {

@@ -39,3 +39,20 @@ size_t utf8_decode(const unsigned char *p, size_t n, unsigned int *cp)
 		*cp = c;
 	return len;
 }
+
+locale_t utf8_locale_begin(locale_t *old)
+{
+	locale_t l = newlocale(LC_CTYPE_MASK, "C.UTF-8", (locale_t)0);
+
+	if (l)
+		*old = uselocale(l);
+	return l;
+}
+
+void utf8_locale_end(locale_t l, locale_t old)
+{
+	if (l) {
+		uselocale(old);
+		freelocale(l);
+	}
+}
