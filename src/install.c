@@ -781,19 +781,11 @@ static void info_field(const char *info, const char *key, struct strbuf *out, in
  * another filesystem (a Docker cache mount) is normal.  The parent
  * directory of the last file is kept open: tree entries are sorted, so
  * most files land beside the previous one. */
-#define LINKER_DEPTH 64
-
-/* Destinations come grouped by directory, so the linker keeps the fds of
- * the directories on the way to the current one: moving to a sibling or a
- * child opens only what differs, each component with O_NOFOLLOW. */
 struct linker {
 	enum install_link_mode mode;
 	int forced;
 	int stage_fd;
-	char dir[PATH_MAX];    /* the current directory, relative to the stage */
-	int fds[LINKER_DEPTH]; /* fds[k]: dir up to ends[k] (not NUL-terminated there) */
-	size_t ends[LINKER_DEPTH];
-	int depth;
+	struct fs_dircache dirs; /* destinations come grouped by directory */
 };
 
 static void linker_init(struct linker *l, int stage_fd, enum install_link_mode mode)
@@ -801,72 +793,19 @@ static void linker_init(struct linker *l, int stage_fd, enum install_link_mode m
 	l->mode = mode;
 	l->forced = mode != INSTALL_LINK_AUTO;
 	l->stage_fd = stage_fd;
-	l->dir[0] = '\0';
-	l->depth = 0;
+	fs_dircache_init(&l->dirs, stage_fd, 1);
 }
 
 static void linker_release(struct linker *l)
 {
-	while (l->depth > 0)
-		close(l->fds[--l->depth]);
-	l->dir[0] = '\0';
+	fs_dircache_release(&l->dirs);
 }
 
 /* The directory fd for path's parent (created as needed; owned by the
  * linker) and its leaf. */
 static int linker_parent(struct linker *l, const char *path, const char **leaf)
 {
-	const char *slash = strrchr(path, '/');
-	size_t n = slash ? (size_t)(slash - path) : 0, at;
-	int fd;
-
-	*leaf = slash ? slash + 1 : path;
-	if (n >= sizeof(l->dir)) {
-		errno = ENAMETOOLONG;
-		return -1;
-	}
-	/* keep the deepest open directory that is path's parent or above it */
-	while (l->depth > 0) {
-		size_t e = l->ends[l->depth - 1];
-		if (e <= n && !memcmp(l->dir, path, e) && (e == n || path[e] == '/'))
-			break;
-		close(l->fds[--l->depth]);
-	}
-	at = l->depth ? l->ends[l->depth - 1] : 0;
-	fd = l->depth ? l->fds[l->depth - 1] : l->stage_fd;
-	memcpy(l->dir, path, n);
-	l->dir[n] = '\0';
-	while (at < n) {
-		char comp[NAME_MAX + 1];
-		size_t start = path[at] == '/' ? at + 1 : at, end = start;
-		int next;
-
-		while (end < n && path[end] != '/')
-			end++;
-		if (end == start || end - start > NAME_MAX || l->depth == LINKER_DEPTH) {
-			errno = end - start > NAME_MAX ? ENAMETOOLONG : EINVAL;
-			return -1;
-		}
-		memcpy(comp, path + start, end - start);
-		comp[end - start] = '\0';
-		if (!strcmp(comp, ".") || !strcmp(comp, "..")) {
-			errno = EINVAL;
-			return -1;
-		}
-		next = openat(fd, comp, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-		if (next < 0 && errno == ENOENT) {
-			if (mkdirat(fd, comp, 0755) < 0 && errno != EEXIST)
-				return -1;
-			next = openat(fd, comp, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-		}
-		if (next < 0)
-			return -1;
-		l->fds[l->depth] = next;
-		l->ends[l->depth++] = end;
-		fd = next;
-		at = end;
-	}
-	return fd;
+	return fs_dircache_parent(&l->dirs, path, leaf);
 }
 
 static int reflink(int tfd, const char *src, int pfd, const char *leaf, mode_t mode)

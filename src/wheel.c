@@ -583,51 +583,55 @@ static int extract_all(struct zip_archive *za, const struct record *rec, const c
                        int dest_dirfd, const char *label, struct tree_list *entries,
                        struct strbuf *err)
 {
+	struct fs_dircache dirs; /* members come grouped by directory */
 	size_t i;
-	int r;
+	int r = 0;
 
-	for (i = 0; i < za->len; i++) {
+	fs_dircache_init(&dirs, dest_dirfd, 1);
+	for (i = 0; i < za->len && !r; i++) {
 		const struct zip_entry *ze = &za->entries[i];
 		const struct record_entry *re;
 		unsigned char digest[32];
 		char hex[65];
+		const char *leaf;
 		mode_t mode;
-		int fd;
+		int fd, pfd;
 
 		if ((r = signals_pending()) != 0)
-			return r;
+			break;
 		if (ze->is_dir) {
-			char path[PATH_MAX];
-			size_t len = strlen(ze->name) - 1;
-			if (len >= sizeof(path))
-				return bad_path(err, label, ze->name, len, "name too long");
-			memcpy(path, ze->name, len);
-			path[len] = '\0';
-			fd = fs_open_dir(dest_dirfd, path, 1);
-			if (fd < 0)
-				return error_set(err, BURROW_EFAIL, "%s: entry \"%s\": mkdir: %s",
-				                 label, ze->name, strerror(errno));
-			close(fd);
+			if (fs_dircache_dir(&dirs, ze->name, strlen(ze->name) - 1) < 0)
+				r = error_set(err, BURROW_EFAIL, "%s: entry \"%s\": mkdir: %s",
+				              label, ze->name, strerror(errno));
 			continue;
 		}
 		mode = ((ze->mode & S_IFMT) == 0 || S_ISREG(ze->mode)) && (ze->mode & 0111) ? 0755
 		                                                                            : 0644;
-		fd = fs_create_file(dest_dirfd, ze->name, mode, 1);
-		if (fd < 0)
-			return error_set(err, BURROW_EFAIL, "%s: entry \"%s\": create: %s", label,
-			                 ze->name, strerror(errno));
+		pfd = fs_dircache_parent(&dirs, ze->name, &leaf);
+		if (pfd >= 0 && (!*leaf || !strcmp(leaf, ".") || !strcmp(leaf, ".."))) {
+			errno = EINVAL;
+			pfd = -1;
+		}
+		fd = pfd < 0 ? -1
+		             : openat(pfd, leaf,
+		                      O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);
+		if (fd < 0) {
+			r = error_set(err, BURROW_EFAIL, "%s: entry \"%s\": create: %s", label,
+			              ze->name, strerror(errno));
+			break;
+		}
 		if (fchmod(fd, mode) < 0) {
 			r = error_set(err, BURROW_EFAIL, "%s: entry \"%s\": chmod: %s", label,
 			              ze->name, strerror(errno));
 			close(fd);
-			return r;
+			break;
 		}
 		r = zip_extract(za, i, fd, digest, err);
 		if (close(fd) < 0 && !r)
 			r = error_set(err, BURROW_EFAIL, "%s: entry \"%s\": close: %s", label,
 			              ze->name, strerror(errno));
 		if (r)
-			return r;
+			break;
 		re = strcmp(ze->name, rec_path) ? record_find(rec, ze->name) : NULL;
 		if (re && re->has_hash && memcmp(re->sha256, digest, 32) != 0) {
 			char want[SHA256_B64_LEN + 1], got[SHA256_B64_LEN + 1];
@@ -640,13 +644,15 @@ static int extract_all(struct zip_archive *za, const struct record *rec, const c
 				    err, "\": sha256 mismatch (RECORD:%d says %s, content is %s)",
 				    re->line, want, got);
 			}
-			return BURROW_EINTEGRITY;
+			r = BURROW_EINTEGRITY;
+			break;
 		}
 		sha256_to_hex(digest, hex);
 		if (!tree_list_add(entries, ze->name, TREE_FILE, mode, ze->size, hex, NULL))
-			return oom(err, label);
+			r = oom(err, label);
 	}
-	return 0;
+	fs_dircache_release(&dirs);
+	return r;
 }
 
 static int members_of_zip(const struct zip_archive *za, struct member **out)

@@ -86,6 +86,83 @@ int fs_open_dir(int dirfd, const char *relpath, int create)
 	return fd;
 }
 
+void fs_dircache_init(struct fs_dircache *c, int root, int create)
+{
+	c->root = root;
+	c->create = create;
+	c->dir[0] = '\0';
+	c->depth = 0;
+}
+
+void fs_dircache_release(struct fs_dircache *c)
+{
+	while (c->depth > 0)
+		close(c->fds[--c->depth]);
+	c->dir[0] = '\0';
+}
+
+int fs_dircache_dir(struct fs_dircache *c, const char *path, size_t n)
+{
+	size_t at;
+	int fd;
+
+	if (n >= sizeof(c->dir)) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	/* keep the deepest open directory that is path or above it */
+	while (c->depth > 0) {
+		size_t e = c->ends[c->depth - 1];
+		if (e <= n && !memcmp(c->dir, path, e) && (e == n || path[e] == '/'))
+			break;
+		close(c->fds[--c->depth]);
+	}
+	at = c->depth ? c->ends[c->depth - 1] : 0;
+	fd = c->depth ? c->fds[c->depth - 1] : c->root;
+	memcpy(c->dir, path, n);
+	c->dir[n] = '\0';
+	while (at < n) {
+		char comp[NAME_MAX + 1];
+		size_t start = at ? at + 1 : 0, end = start;
+		int next;
+
+		while (end < n && path[end] != '/')
+			end++;
+		if (end - start > NAME_MAX) {
+			errno = ENAMETOOLONG;
+			return -1;
+		}
+		memcpy(comp, path + start, end - start);
+		comp[end - start] = '\0';
+		if (!comp[0] || !strcmp(comp, ".") || !strcmp(comp, "..") ||
+		    c->depth == FS_DIRCACHE_DEPTH) {
+			errno = EINVAL;
+			return -1;
+		}
+		next = openat(fd, comp, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (next < 0 && errno == ENOENT && c->create) {
+			if (mkdirat(fd, comp, 0755) < 0 && errno != EEXIST)
+				return -1;
+			next = openat(fd, comp, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		}
+		if (next < 0)
+			return -1;
+		c->fds[c->depth] = next;
+		c->ends[c->depth++] = end;
+		fd = next;
+		at = end;
+	}
+	return fd;
+}
+
+int fs_dircache_parent(struct fs_dircache *c, const char *path, const char **leaf)
+{
+	const char *slash = strrchr(path, '/');
+
+	*leaf = slash ? slash + 1 : path;
+	return fs_dircache_dir(c, path, slash ? (size_t)(slash - path) : 0);
+}
+
 /* Splits relpath into a parent directory fd and a leaf name. */
 static int open_parent(int dirfd, const char *relpath, int create, const char **leaf)
 {

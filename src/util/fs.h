@@ -23,6 +23,30 @@
  * (paths from the command line).  Returns the fd or -1 (errno). */
 int fs_open_dir(int dirfd, const char *relpath, int create);
 
+/* A walker for many paths beneath one root that come grouped by directory
+ * (an archive's members, an env's files): it keeps the fds of the current
+ * directory and of its ancestors, so moving to a sibling or a child opens
+ * only what differs, each component with O_NOFOLLOW|O_DIRECTORY (made
+ * 0755 when missing, with create).  Components must be plain names: "",
+ * "." and ".." are EINVAL. */
+#define FS_DIRCACHE_DEPTH 64
+struct fs_dircache {
+	int root; /* not owned */
+	int create;
+	char dir[4096];             /* the current directory, relative */
+	int fds[FS_DIRCACHE_DEPTH]; /* fds[k]: dir up to ends[k] */
+	size_t ends[FS_DIRCACHE_DEPTH];
+	int depth;
+};
+void fs_dircache_init(struct fs_dircache *c, int root, int create);
+/* The fd of the directory made of the first n bytes of path ("" is the
+ * root), owned by the cache.  -1 with errno. */
+int fs_dircache_dir(struct fs_dircache *c, const char *path, size_t n);
+/* The fd of path's parent directory (owned by the cache) and *leaf. */
+int fs_dircache_parent(struct fs_dircache *c, const char *path, const char **leaf);
+/* Closes every fd the cache holds. */
+void fs_dircache_release(struct fs_dircache *c);
+
 /* Creates relpath beneath dirfd as a new file (O_EXCL|O_NOFOLLOW), with its
  * parent directories when mkparents is set.  Returns the fd or -1 (errno). */
 int fs_create_file(int dirfd, const char *relpath, mode_t mode, int mkparents);
