@@ -447,6 +447,18 @@ static size_t on_write(char *data, size_t size, size_t nmemb, void *ud)
 	return n;
 }
 
+/* 1 when v[0..n) is all printable ASCII (a validator we can send back in
+ * a request header). */
+static int printable(const char *v, size_t n)
+{
+	size_t k;
+
+	for (k = 0; k < n; k++)
+		if ((unsigned char)v[k] < 0x20 || (unsigned char)v[k] > 0x7e)
+			return 0;
+	return 1;
+}
+
 /* Keeps the validators of the response being read.  A value is stored only
  * when it is short printable ASCII: it goes back in a request header later. */
 static size_t on_header(char *data, size_t size, size_t nmemb, void *ud)
@@ -482,11 +494,8 @@ static size_t on_header(char *data, size_t size, size_t nmemb, void *ud)
 	while (vlen && (v[vlen - 1] == '\r' || v[vlen - 1] == '\n' || v[vlen - 1] == ' ' ||
 	                v[vlen - 1] == '\t'))
 		vlen--;
-	if (!vlen || vlen > FETCH_VALIDATOR_MAX)
+	if (!vlen || vlen > FETCH_VALIDATOR_MAX || !printable(v, vlen))
 		return n;
-	for (k = 0; k < vlen; k++)
-		if (v[k] < 0x20 || v[k] > 0x7e)
-			return n;
 	free(*slot);
 	*slot = strndup(v, vlen);
 	return n;
@@ -764,15 +773,6 @@ static void xfer_done(struct xfer *x, CURLcode rc)
 
 /* ---- starting an attempt ---- */
 
-/* 1 when a stored value would break the request header it goes into. */
-static int header_unsafe(const char *v)
-{
-	for (; *v; v++)
-		if ((unsigned char)*v < 0x20 || (unsigned char)*v > 0x7e)
-			return 1;
-	return 0;
-}
-
 static int xfer_start(struct xfer *x, CURLM *multi)
 {
 	const struct fetch_options *o = x->opt;
@@ -807,12 +807,13 @@ static int xfer_start(struct xfer *x, CURLM *multi)
 			strbuf_addf(&h, "Accept: %s", j->accept);
 			l = curl_slist_append(l, h.buf);
 		}
-		if (j->if_none_match && !header_unsafe(j->if_none_match)) {
+		if (j->if_none_match && printable(j->if_none_match, strlen(j->if_none_match))) {
 			strbuf_reset(&h);
 			strbuf_addf(&h, "If-None-Match: %s", j->if_none_match);
 			l = curl_slist_append(l, h.buf);
 		}
-		if (j->if_modified_since && !header_unsafe(j->if_modified_since)) {
+		if (j->if_modified_since &&
+		    printable(j->if_modified_since, strlen(j->if_modified_since))) {
 			strbuf_reset(&h);
 			strbuf_addf(&h, "If-Modified-Since: %s", j->if_modified_since);
 			l = curl_slist_append(l, h.buf);
