@@ -37,6 +37,12 @@ int db_open(const char *path, const char *const *migrations, int n, enum db_mode
 		return r;
 	}
 	sqlite3_busy_timeout(db, 30000);
+	if (mode == DB_SHARED) {
+		/* keep -wal and -shm when the last connection closes: every
+		 * burrow process would otherwise create both and unlink them */
+		int one = 1;
+		sqlite3_file_control(db, "main", SQLITE_FCNTL_PERSIST_WAL, &one);
+	}
 	if ((r = db_exec(db,
 	                 mode == DB_SHARED ? "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL"
 	                                   : "PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF",
