@@ -39,12 +39,16 @@ int db_open(const char *path, const char *const *migrations, int n, enum db_mode
 	sqlite3_busy_timeout(db, 30000);
 	if (mode == DB_SHARED) {
 		/* keep -wal and -shm when the last connection closes: every
-		 * burrow process would otherwise create both and unlink them */
+		 * burrow process would otherwise create both and unlink them.
+		 * The WAL is then truncated to zero bytes instead (that needs a
+		 * journal_size_limit, set below): a WAL left full would be
+		 * recovered and checkpointed again by every process. */
 		int one = 1;
 		sqlite3_file_control(db, "main", SQLITE_FCNTL_PERSIST_WAL, &one);
 	}
 	if ((r = db_exec(db,
-	                 mode == DB_SHARED ? "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL"
+	                 mode == DB_SHARED ? "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; "
+	                                     "PRAGMA journal_size_limit=4194304"
 	                                   : "PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF",
 	                 err)))
 		goto fail;
