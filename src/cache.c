@@ -68,18 +68,33 @@ static int open_sub(int dirfd, const char *name)
 
 /* Makes tmp/p-XXXX/ and holds a flock on tmp/p-XXXX.lock for the life of
  * the process (the lock is taken before the directory exists, so a sweeper
- * never sees the directory unlocked). */
+ * never sees the directory unlocked).  Between creating the lock file and
+ * locking it, another process's tmp_sweep may lock it first (our flock
+ * fails) or lock and unlink it (our flock succeeds on a file no longer
+ * there): either way, try again under a new name. */
 static int tmp_own(struct cache *c)
 {
 	char lock[64];
-	int fd;
+	struct stat st;
+	int fd, tries;
 
-	fs_temp_name(c->tmp_name, sizeof(c->tmp_name), "p-");
-	snprintf(lock, sizeof(lock), "%s.lock", c->tmp_name);
-	c->tmp_lock_fd =
-	    openat(c->tmp_root_fd, lock, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
-	if (c->tmp_lock_fd < 0 || flock(c->tmp_lock_fd, LOCK_EX | LOCK_NB) < 0)
-		return -1;
+	for (tries = 0;; tries++) {
+		fs_temp_name(c->tmp_name, sizeof(c->tmp_name), "p-");
+		snprintf(lock, sizeof(lock), "%s.lock", c->tmp_name);
+		c->tmp_lock_fd = openat(c->tmp_root_fd, lock,
+		                        O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+		if (c->tmp_lock_fd < 0)
+			return -1;
+		if (flock(c->tmp_lock_fd, LOCK_EX | LOCK_NB) == 0 &&
+		    fstat(c->tmp_lock_fd, &st) == 0 && st.st_nlink > 0)
+			break;
+		close(c->tmp_lock_fd);
+		c->tmp_lock_fd = -1;
+		if (tries == 16) {
+			errno = EAGAIN;
+			return -1;
+		}
+	}
 	if (mkdirat(c->tmp_root_fd, c->tmp_name, 0700) < 0)
 		return -1;
 	fd = openat(c->tmp_root_fd, c->tmp_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);

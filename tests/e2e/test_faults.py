@@ -397,6 +397,20 @@ def test_hostile_eight_installs_share_one_cache(world, burrow):
     assert leftovers(tmp) == []
 
 
+def test_hostile_many_processes_open_one_cache(tmp_path, burrow):
+    """Each process takes a temp dir of its own under cache/tmp and sweeps
+    the dead ones; a sweep that catches another process between creating
+    its lock file and locking it must not make that process fail (it did,
+    about once in a hundred, with EAGAIN)."""
+    for _ in range(20):
+        procs = [subprocess.Popen([BURROW, "cache", "info"], env=burrow.env,
+                                  stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+                 for _ in range(16)]
+        errs = [p.communicate(timeout=60)[1] for p in procs]
+        assert [p.returncode for p in procs] == [0] * 16, errs
+    assert os.listdir(tmp_path / "cache" / "tmp") == []
+
+
 def test_hostile_kill9_leaves_no_cache_temps(world, burrow):
     """A download killed before its rename into archives/ (at its fsync,
     the 2nd of a run on a fresh cache) leaves a .part file; the next run
