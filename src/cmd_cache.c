@@ -28,19 +28,11 @@ int cmd_cache(int argc, char **argv)
 	struct strbuf err = STRBUF_INIT, dir = STRBUF_INIT;
 	const char *sub = NULL;
 	struct cache c;
-	int i, r;
+	int r;
 
-	for (i = 1; i < argc; i++) {
-		if ((r = cmd_global_option(argc, argv, &i))) {
-			if (r < 0)
-				return BURROW_EUSAGE;
-			continue;
-		}
-		if (argv[i][0] == '-' || sub)
-			return cmd_usage("cache", "unexpected argument %s", argv[i]);
-		sub = argv[i];
-	}
-	if (!sub || (strcmp(sub, "dir") && strcmp(sub, "info") && strcmp(sub, "clean")))
+	if ((r = cmd_one_operand("cache", argc, argv, "expected dir, info or clean", &sub)))
+		return r;
+	if (strcmp(sub, "dir") && strcmp(sub, "info") && strcmp(sub, "clean"))
 		return cmd_usage("cache", "expected dir, info or clean");
 	r = cache_default_dir(globals.cache_dir, &dir, &err);
 	if (!r && !strcmp(sub, "dir")) {
