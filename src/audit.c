@@ -1411,10 +1411,10 @@ static int check_native(struct audit_ctx *c, struct strbuf *err)
 	for (p = c->elf_paths.buf; *p && !r;) {
 		const char *nl = strchr(p, '\n');
 		char *path = strndup(p, (size_t)(nl - p));
-		const char *slash, *base;
+		const char *slash;
 		struct elfdeps_info info;
 		struct elfdeps_search s;
-		int fd = -1, dfd;
+		int fd;
 
 		p = nl + 1;
 		if (!path) {
@@ -1426,22 +1426,13 @@ static int check_native(struct audit_ctx *c, struct strbuf *err)
 			break;
 		}
 		slash = strrchr(path, '/');
-		base = slash ? slash + 1 : path;
 		strbuf_reset(&origin);
 		strbuf_addstr(&origin, c->root);
 		if (slash) {
 			strbuf_addch(&origin, '/');
 			strbuf_add(&origin, path, (size_t)(slash - path));
-			*(char *)slash = '\0';
-			dfd = fs_open_dir(c->envfd, path, 0);
-			*(char *)slash = '/';
-		} else {
-			dfd = dup(c->envfd);
 		}
-		if (dfd >= 0) {
-			fd = openat(dfd, base, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
-			close(dfd);
-		}
+		fd = fs_open_at(c->envfd, path, O_RDONLY | O_NONBLOCK);
 		if (fd < 0) {
 			free(path);
 			continue; /* an integrity finding already */

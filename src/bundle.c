@@ -117,36 +117,10 @@ vfail(struct strbuf *err, int code, const char *label, const char *path, const c
 static int hash_tree_file(int dirfd, const char *path, unsigned char out[SHA256_LEN],
                           uint64_t *size)
 {
-	const char *slash = strrchr(path, '/');
-	int pfd = dirfd, fd, r, e;
-	struct stat st;
+	int fd = fs_open_regular(dirfd, path, NULL), r, e;
 
-	if (slash) {
-		char parent[PATH_MAX];
-		size_t n = (size_t)(slash - path);
-		if (n >= sizeof(parent)) {
-			errno = ENAMETOOLONG;
-			return -1;
-		}
-		memcpy(parent, path, n);
-		parent[n] = '\0';
-		pfd = fs_open_dir(dirfd, parent, 0);
-		if (pfd < 0)
-			return -1;
-	}
-	fd = openat(pfd, slash ? slash + 1 : path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-	e = errno;
-	if (pfd != dirfd)
-		close(pfd);
-	if (fd < 0) {
-		errno = e;
+	if (fd < 0)
 		return -1;
-	}
-	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
-		close(fd);
-		errno = EINVAL;
-		return -1;
-	}
 	r = sha256_fd(fd, out, size);
 	e = errno;
 	close(fd);
@@ -721,23 +695,7 @@ static int check_case_aliases(struct packer *p)
 
 static int open_src(struct packer *p, const char *path)
 {
-	const char *slash = strrchr(path, '/');
-	int pfd = p->srcfd, fd, e;
-
-	if (slash) {
-		char parent[PATH_POLICY_MAX_TOTAL + 1];
-		size_t n = (size_t)(slash - path);
-		memcpy(parent, path, n);
-		parent[n] = '\0';
-		if ((pfd = fs_open_dir(p->srcfd, parent, 0)) < 0)
-			return -1;
-	}
-	fd = openat(pfd, slash ? slash + 1 : path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-	e = errno;
-	if (pfd != p->srcfd)
-		close(pfd);
-	errno = e;
-	return fd;
+	return fs_open_at(p->srcfd, path, O_RDONLY);
 }
 
 /* 1 when the ELF file is dynamically linked (has DT_NEEDED) and has no

@@ -38,8 +38,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <linux/fs.h>
-#include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <sys/utsname.h>
 #include <sys/wait.h>
@@ -808,35 +806,6 @@ static int linker_parent(struct linker *l, const char *path, const char **leaf)
 	return fs_dircache_parent(&l->dirs, path, leaf);
 }
 
-static int reflink(int tfd, const char *src, int pfd, const char *leaf, mode_t mode)
-{
-	int in, out, rc, e;
-
-	in = openat(tfd, src, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-	if (in < 0)
-		return -1;
-	out = openat(pfd, leaf, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);
-	if (out < 0) {
-		e = errno;
-		close(in);
-		errno = e;
-		return -1;
-	}
-	rc = ioctl(out, FICLONE, in);
-	e = errno;
-	if (rc == 0) {
-		rc = fchmod(out, mode);
-		e = errno;
-	}
-	close(in);
-	close(out);
-	if (rc < 0) {
-		unlinkat(pfd, leaf, 0);
-		errno = e;
-	}
-	return rc;
-}
-
 /* A link that failed for one of these is retried the next way down. */
 static int link_failed_softly(int e)
 {
@@ -855,7 +824,7 @@ static int linker_file(struct linker *l, int tfd, const char *src, const char *d
 	if (pfd < 0)
 		return error_set(err, BURROW_EFAIL, "%s: %s", dest, strerror(errno));
 	if (l->mode == INSTALL_LINK_AUTO || l->mode == INSTALL_LINK_REFLINK) {
-		rc = reflink(tfd, src, pfd, leaf, mode);
+		rc = fs_clone_file(tfd, src, pfd, leaf, mode);
 		e = errno;
 		if (rc == 0 && l->mode == INSTALL_LINK_AUTO)
 			l->mode = INSTALL_LINK_REFLINK;

@@ -901,26 +901,9 @@ static int set_content(struct wheel_plan_item *it, struct strbuf *content)
 /* Reads up to n bytes from the start of the tree file path. */
 static ssize_t read_head(int dirfd, const char *path, char *buf, size_t n)
 {
-	const char *slash = strrchr(path, '/');
-	char parent[PATH_MAX];
-	int pfd, fd;
+	int fd = fs_open_at(dirfd, path, O_RDONLY);
 	ssize_t got = 0, k;
 
-	if (slash) {
-		if ((size_t)(slash - path) >= sizeof(parent)) {
-			errno = ENAMETOOLONG;
-			return -1;
-		}
-		memcpy(parent, path, (size_t)(slash - path));
-		parent[slash - path] = '\0';
-		pfd = fs_open_dir(dirfd, parent, 0);
-	} else {
-		pfd = fs_open_dir(dirfd, "", 0);
-	}
-	if (pfd < 0)
-		return -1;
-	fd = openat(pfd, slash ? slash + 1 : path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-	close(pfd);
 	if (fd < 0)
 		return -1;
 	while ((size_t)got < n) {

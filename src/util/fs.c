@@ -7,9 +7,11 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <linux/fs.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/random.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -317,27 +319,60 @@ fail:
 	return -1;
 }
 
-int fs_read_file(int dirfd, const char *relpath, size_t max, struct strbuf *out)
+int fs_open_at(int dirfd, const char *relpath, int flags)
 {
-	const char *leaf;
-	struct stat st;
+	const char *slash = strrchr(relpath, '/');
+	char parent[PATH_MAX];
+	size_t n;
 	int pfd, fd, e;
 
-	pfd = open_parent(dirfd, relpath, 0, &leaf);
-	if (pfd < 0)
-		return -1;
-	fd = openat(pfd, leaf, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
-	e = errno;
-	close(pfd);
-	if (fd < 0) {
-		errno = e;
+	flags |= O_NOFOLLOW | O_CLOEXEC;
+	if (!slash)
+		return openat(dirfd, relpath, flags);
+	n = (size_t)(slash - relpath);
+	if (n >= sizeof(parent)) {
+		errno = ENAMETOOLONG;
 		return -1;
 	}
-	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+	/* "/leaf": the root (with AT_FDCWD) or dirfd itself, as open_parent */
+	memcpy(parent, n ? relpath : "/", n ? n : 1);
+	parent[n ? n : 1] = '\0';
+	pfd = fs_open_dir(dirfd, parent, 0);
+	if (pfd < 0)
+		return -1;
+	fd = openat(pfd, slash + 1, flags);
+	e = errno;
+	close(pfd);
+	errno = e;
+	return fd;
+}
+
+int fs_open_regular(int dirfd, const char *relpath, struct stat *st)
+{
+	struct stat local;
+	int fd;
+
+	if (!st)
+		st = &local;
+	fd = fs_open_at(dirfd, relpath, O_RDONLY | O_NONBLOCK);
+	if (fd < 0)
+		return -1;
+	if (fstat(fd, st) < 0 || !S_ISREG(st->st_mode)) {
 		close(fd);
 		errno = EINVAL;
 		return -1;
 	}
+	return fd;
+}
+
+int fs_read_file(int dirfd, const char *relpath, size_t max, struct strbuf *out)
+{
+	struct stat st;
+	int fd;
+
+	fd = fs_open_regular(dirfd, relpath, &st);
+	if (fd < 0)
+		return -1;
 	if ((uint64_t)st.st_size > max) {
 		close(fd);
 		errno = EFBIG;
@@ -445,21 +480,53 @@ int fs_remove_tree(int dirfd, const char *name)
 	return rc;
 }
 
+/* Opens src for reading and creates dst (O_EXCL) for a copy or a clone. */
+static int open_pair(int sdirfd, const char *src, int ddirfd, const char *dst, mode_t mode, int *in,
+                     int *out)
+{
+	int e;
+
+	*in = openat(sdirfd, src, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	if (*in < 0)
+		return -1;
+	*out = openat(ddirfd, dst, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);
+	if (*out < 0) {
+		e = errno;
+		close(*in);
+		errno = e;
+		return -1;
+	}
+	return 0;
+}
+
+int fs_clone_file(int sdirfd, const char *src, int ddirfd, const char *dst, mode_t mode)
+{
+	int in, out, rc, e;
+
+	if (open_pair(sdirfd, src, ddirfd, dst, mode, &in, &out) < 0)
+		return -1;
+	rc = ioctl(out, FICLONE, in);
+	e = errno;
+	if (rc == 0) {
+		rc = fchmod(out, mode);
+		e = errno;
+	}
+	close(in);
+	close(out);
+	if (rc < 0) {
+		unlinkat(ddirfd, dst, 0);
+		errno = e;
+	}
+	return rc;
+}
+
 int fs_copy_file(int sdirfd, const char *src, int ddirfd, const char *dst, mode_t mode)
 {
 	char buf[65536];
 	int in, out, e;
 
-	in = openat(sdirfd, src, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-	if (in < 0)
+	if (open_pair(sdirfd, src, ddirfd, dst, mode, &in, &out) < 0)
 		return -1;
-	out = openat(ddirfd, dst, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);
-	if (out < 0) {
-		e = errno;
-		close(in);
-		errno = e;
-		return -1;
-	}
 	for (;;) {
 		ssize_t n = read(in, buf, sizeof(buf));
 		if (n < 0) {

@@ -47,6 +47,14 @@ int fs_dircache_parent(struct fs_dircache *c, const char *path, const char **lea
 /* Closes every fd the cache holds. */
 void fs_dircache_release(struct fs_dircache *c);
 
+/* Opens relpath beneath dirfd with flags (O_NOFOLLOW and O_CLOEXEC added),
+ * its parent walked with fs_open_dir (no create).  Returns the fd or -1. */
+int fs_open_at(int dirfd, const char *relpath, int flags);
+/* Opens the regular file relpath beneath dirfd for reading (O_NONBLOCK,
+ * so a FIFO in its place cannot block); st (may be NULL) gets its stat.
+ * -1 with errno, EINVAL when it is not a regular file. */
+int fs_open_regular(int dirfd, const char *relpath, struct stat *st);
+
 /* Creates relpath beneath dirfd as a new file (O_EXCL|O_NOFOLLOW), with its
  * parent directories when mkparents is set.  Returns the fd or -1 (errno). */
 int fs_create_file(int dirfd, const char *relpath, mode_t mode, int mkparents);
@@ -76,6 +84,9 @@ int fs_write_all(int fd, const void *data, size_t len);
 /* Copies the regular file src (beneath sdirfd) to a new file dst beneath
  * ddirfd, with mode.  The destination must not exist. */
 int fs_copy_file(int sdirfd, const char *src, int ddirfd, const char *dst, mode_t mode);
+/* The same as a copy-on-write clone (FICLONE): -1 with errno (EXDEV,
+ * EOPNOTSUPP, ...) where the filesystem cannot; dst is then removed. */
+int fs_clone_file(int sdirfd, const char *src, int ddirfd, const char *dst, mode_t mode);
 
 /* Fills out with a random name "<prefix><16 hex>" for temp files. */
 void fs_temp_name(char *out, size_t outsz, const char *prefix);
