@@ -72,35 +72,63 @@ static void restore_after_crash(struct envdir *e, const char *old)
 		renameat(e->parent_fd, old, e->parent_fd, e->name);
 }
 
-static void sweep(struct envdir *e)
+/* What a crashed install leaves beside the env: 1 for .NAME.staging-*,
+ * 2 for .NAME.old-* (the old env moved aside by the commit fallback), 0
+ * for anything else. */
+static int leftover_kind(const struct envdir *e, const char *entry)
 {
-	char prefix[NAME_MAX + 1];
-	size_t plen;
+	size_t n = strlen(e->name);
+
+	if (entry[0] != '.' || strncmp(entry + 1, e->name, n) || entry[1 + n] != '.')
+		return 0;
+	entry += n + 2;
+	return !strncmp(entry, "staging-", 8) ? 1 : !strncmp(entry, "old-", 4) ? 2 : 0;
+}
+
+/* Calls fn on each leftover beside the env until it returns nonzero;
+ * returns that, or -1 when the parent cannot be read. */
+static int each_leftover(struct envdir *e, int (*fn)(struct envdir *, const char *, int))
+{
 	DIR *d;
 	struct dirent *de;
-	int fd = dup(e->parent_fd);
+	int fd = dup(e->parent_fd), r = 0, kind;
 
-	if (fd < 0 || side_name(e, "", prefix, sizeof(prefix)) < 0) {
+	if (fd < 0 || !(d = fdopendir(fd))) {
 		if (fd >= 0)
 			close(fd);
-		return;
+		return -1;
 	}
-	plen = strlen(prefix);
-	d = fdopendir(fd);
-	if (!d) {
-		close(fd);
-		return;
-	}
-	while ((de = readdir(d))) {
-		if (strncmp(de->d_name, prefix, plen) != 0)
-			continue;
-		if (!strncmp(de->d_name + plen, "old-", 4))
-			restore_after_crash(e, de->d_name);
-		if (!strncmp(de->d_name + plen, "staging-", 8) ||
-		    !strncmp(de->d_name + plen, "old-", 4))
-			fs_remove_tree(e->parent_fd, de->d_name);
-	}
+	while (!r && (de = readdir(d)))
+		if ((kind = leftover_kind(e, de->d_name)))
+			r = fn(e, de->d_name, kind);
 	closedir(d);
+	return r;
+}
+
+static int sweep_one(struct envdir *e, const char *name, int kind)
+{
+	if (kind == 2)
+		restore_after_crash(e, name);
+	fs_remove_tree(e->parent_fd, name);
+	return 0;
+}
+
+static void sweep(struct envdir *e)
+{
+	each_leftover(e, sweep_one);
+}
+
+static int found(struct envdir *e, const char *name, int kind)
+{
+	(void)e;
+	(void)name;
+	(void)kind;
+	return 1;
+}
+
+int envdir_has_leftovers(struct envdir *e)
+{
+	return each_leftover(e, found) != 0;
 }
 
 int envdir_lock(struct envdir *e, int wait_seconds, struct strbuf *err)

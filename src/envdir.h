@@ -41,6 +41,9 @@ int envdir_open(struct envdir *e, const char *path, struct strbuf *err);
 /* Takes the exclusive lock, waiting up to wait_seconds (0: don't wait);
  * BURROW_ELOCKED names the holder's pid.  Then sweeps leftovers. */
 int envdir_lock(struct envdir *e, int wait_seconds, struct strbuf *err);
+/* 1 when a crashed install left .NAME.staging-* or .NAME.old-* beside the
+ * env (envdir_lock sweeps them), or when the parent cannot be read. */
+int envdir_has_leftovers(struct envdir *e);
 /* 1 when the live env exists (a directory). */
 int envdir_exists(struct envdir *e);
 /* Opens the live env directory; -1 (errno) when absent. */

@@ -3,9 +3,9 @@
  */
 #include "noop.h"
 
+#include "envdir.h"
 #include "util/fs.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -62,39 +62,13 @@ static int tree_exists(const char *cache_dir, const char *sha)
  * no-op.  Also 1 when that cannot be told. */
 static int has_leftovers(const char *env)
 {
-	char parent[4096];
-	const char *name;
-	size_t len = strlen(env), nlen;
-	DIR *d;
-	struct dirent *de;
-	int found = 0;
+	struct envdir ed;
+	int r = 1;
 
-	while (len > 1 && env[len - 1] == '/')
-		len--;
-	if (len >= sizeof(parent))
-		return 1;
-	memcpy(parent, env, len);
-	parent[len] = '\0';
-	name = strrchr(parent, '/');
-	if (name) {
-		parent[name - parent] = '\0';
-		name = env + (name - parent) + 1;
-		d = opendir(parent[0] ? parent : "/");
-	} else {
-		name = env;
-		d = opendir(".");
-	}
-	nlen = len - (size_t)(name - env);
-	if (!d)
-		return 1;
-	while (!found && (de = readdir(d))) {
-		const char *n = de->d_name;
-		if (n[0] == '.' && !strncmp(n + 1, name, nlen) && n[1 + nlen] == '.' &&
-		    (!strncmp(n + 2 + nlen, "staging-", 8) || !strncmp(n + 2 + nlen, "old-", 4)))
-			found = 1;
-	}
-	closedir(d);
-	return found;
+	if (envdir_open(&ed, env, NULL) == 0)
+		r = envdir_has_leftovers(&ed);
+	envdir_close(&ed);
+	return r;
 }
 
 int noop_check(const char *env, const char *manifest, const char *cli_python, int compile,
