@@ -11,6 +11,8 @@ import threading
 
 import pytest
 
+from users import shared_tmp, user_factory  # noqa: F401  (fixtures)
+
 BURROW = os.environ.get("BURROW") or os.path.join(
     os.path.dirname(__file__), "..", "..", "build", "burrow")
 BURROW = os.path.abspath(BURROW)
