@@ -21,6 +21,7 @@
 #include "python.h"
 
 #include "cache.h"
+#include "trust.h"
 #include "util/error.h"
 #include "util/fs.h"
 #include "util/signals.h"
@@ -826,6 +827,10 @@ int python_query(struct cache *cache, const char *path, struct python_info *info
 		return error_set(err, BURROW_EFAIL, "interpreter %s: %s", path, strerror(errno));
 	if (!S_ISREG(st.st_mode))
 		return error_set(err, BURROW_EFAIL, "interpreter %s: not a regular file", path);
+	/* whoever named it (a manifest, an env's record), it runs only if
+	 * nobody but root or the invoking user could have written it */
+	if ((r = trust_interpreter(path, real, err)))
+		return r;
 
 	if ((facts = cache_lookup(cache, real, &st))) {
 		struct strbuf ignored = STRBUF_INIT;
