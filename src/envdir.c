@@ -52,6 +52,33 @@ int envdir_open(struct envdir *e, const char *path, struct strbuf *err)
 	if (e->parent_fd < 0)
 		return error_set(err, BURROW_EFAIL, "%s: parent directory: %s", path,
 		                 strerror(errno));
+	return envdir_path_ok(e->parent_fd, e->path, err);
+}
+
+int envdir_path_ok(int parent_fd, const char *path, struct strbuf *err)
+{
+	char proc[64], abs[PATH_MAX];
+	ssize_t n;
+
+	/* ENV/bin goes on the app's PATH: a ':' would split it (python -m
+	 * venv refuses os.pathsep too), a newline breaks every line-based
+	 * file that names the env.  The absolute path counts: a relative
+	 * name below "/x/co:" is as bad. */
+	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", parent_fd);
+	n = parent_fd >= 0 ? readlink(proc, abs, sizeof(abs) - 1) : -1;
+	abs[n > 0 ? n : 0] = '\0';
+	if (strpbrk(path, ":\n") || strpbrk(abs, ":\n")) {
+		struct strbuf p = STRBUF_INIT;
+		int r;
+		strbuf_add_escaped(&p, strpbrk(path, ":\n") ? path : abs,
+		                   strlen(strpbrk(path, ":\n") ? path : abs));
+		r = error_set(err, BURROW_EUSAGE,
+		              "env path \"%s\" contains ':' or a newline (it would split "
+		              "the app's PATH); choose another path",
+		              p.buf);
+		strbuf_release(&p);
+		return r;
+	}
 	return 0;
 }
 
@@ -118,6 +145,69 @@ static void sweep(struct envdir *e)
 	each_leftover(e, sweep_one);
 }
 
+/* A leftover or lock is ours when the effective user owns it and nobody
+ * else can write it; anything else may be another user's plant. */
+static int owned_by_us(const struct stat *st)
+{
+	return st->st_uid == geteuid() && !(st->st_mode & (S_IWGRP | S_IWOTH));
+}
+
+static char foreign_name[NAME_MAX + 1];
+
+static int foreign(struct envdir *e, const char *name, int kind)
+{
+	struct stat st;
+
+	(void)kind;
+	if (fstatat(e->parent_fd, name, &st, AT_SYMLINK_NOFOLLOW) < 0 ||
+	    (S_ISDIR(st.st_mode) && owned_by_us(&st)))
+		return 0;
+	snprintf(foreign_name, sizeof(foreign_name), "%s", name);
+	return 1;
+}
+
+/* Refuses (BURROW_EINTEGRITY) when a leftover beside the env is not a
+ * directory of ours: it is left as it is, neither adopted nor removed. */
+static int leftovers_ours(struct envdir *e, struct strbuf *err)
+{
+	struct strbuf n = STRBUF_INIT;
+	struct stat st;
+	int r;
+
+	if (each_leftover(e, foreign) != 1)
+		return 0;
+	strbuf_add_escaped(&n, foreign_name, strlen(foreign_name));
+	if (fstatat(e->parent_fd, foreign_name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+		st.st_uid = (uid_t)-1;
+	r = error_set(err, BURROW_EINTEGRITY,
+	              "%s: %s beside it is not a directory of yours (owner uid %u): left "
+	              "alone, neither adopted nor removed; remove it if it is not a "
+	              "crashed install of yours",
+	              e->path, n.buf, (unsigned)st.st_uid);
+	strbuf_release(&n);
+	return r;
+}
+
+/* The lock file must be a regular file of ours with one link: another
+ * user's file (or a hard link to one) is never written through. */
+static int lock_ours(struct envdir *e, const char *name, struct strbuf *err)
+{
+	struct stat st;
+
+	if (fstat(e->lock_fd, &st) < 0)
+		return error_set(err, BURROW_EFAIL, "%s: lock: %s", e->path, strerror(errno));
+	if (S_ISREG(st.st_mode) && st.st_nlink == 1 && owned_by_us(&st))
+		return 0;
+	close(e->lock_fd);
+	e->lock_fd = -1;
+	return error_set(err, BURROW_EINTEGRITY,
+	                 "%s: lock file %s is not a regular file of yours with one link "
+	                 "(owner uid %u, %lu links, mode %04o): not used; remove it if no "
+	                 "burrow of yours is running",
+	                 e->path, name, (unsigned)st.st_uid, (unsigned long)st.st_nlink,
+	                 (unsigned)(st.st_mode & 07777));
+}
+
 static int found(struct envdir *e, const char *name, int kind)
 {
 	(void)e;
@@ -139,10 +229,15 @@ int envdir_lock(struct envdir *e, int wait_seconds, struct strbuf *err)
 
 	if (side_name(e, "lock", name, sizeof(name)) < 0)
 		return error_set(err, BURROW_EUSAGE, "%s: name too long", e->path);
-	e->lock_fd = openat(e->parent_fd, name, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0644);
+	e->lock_fd =
+	    openat(e->parent_fd, name,
+	           O_RDWR | O_CREAT | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC, 0644);
 	if (e->lock_fd < 0)
-		return error_set(err, BURROW_EFAIL, "%s: cannot create lock file: %s", e->path,
-		                 strerror(errno));
+		return error_set(err, errno == ELOOP ? BURROW_EINTEGRITY : BURROW_EFAIL,
+		                 "%s: cannot create lock file %s: %s", e->path, name,
+		                 errno == ELOOP ? "it is a symlink" : strerror(errno));
+	if ((n = lock_ours(e, name, err)))
+		return n;
 	clock_gettime(CLOCK_MONOTONIC, &start);
 	while (flock(e->lock_fd, LOCK_EX | LOCK_NB) < 0) {
 		int r;
@@ -153,18 +248,25 @@ int envdir_lock(struct envdir *e, int wait_seconds, struct strbuf *err)
 			return error_set(err, r, "interrupted");
 		clock_gettime(CLOCK_MONOTONIC, &now);
 		if (now.tv_sec - start.tv_sec >= wait_seconds) {
+			struct strbuf shown = STRBUF_INIT;
 			ssize_t k = pread(e->lock_fd, pid, sizeof(pid) - 1, 0);
 			pid[k > 0 ? k : 0] = '\0';
 			pid[strcspn(pid, "\n")] = '\0';
 			close(e->lock_fd);
 			e->lock_fd = -1;
-			return error_set(
-			    err, BURROW_ELOCKED,
-			    "%s: locked by another burrow (pid %s); gave up after %d s", e->path,
-			    pid[0] ? pid : "unknown", wait_seconds);
+			/* the text is whatever the holder wrote: escaped */
+			strbuf_add_escaped(&shown, pid, strlen(pid));
+			r = error_set(err, BURROW_ELOCKED,
+			              "%s: locked by another burrow (pid %s); gave up after %d s",
+			              e->path, shown.len ? shown.buf : "unknown", wait_seconds);
+			strbuf_release(&shown);
+			return r;
 		}
 		usleep(50000);
 	}
+	/* checked again under the lock: a link made while we waited */
+	if ((n = lock_ours(e, name, err)) || (n = leftovers_ours(e, err)))
+		return n;
 	n = snprintf(pid, sizeof(pid), "%ld\n", (long)getpid());
 	if (ftruncate(e->lock_fd, 0) == 0)
 		(void)!pwrite(e->lock_fd, pid, (size_t)n, 0);

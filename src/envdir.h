@@ -36,10 +36,19 @@ struct envdir {
 };
 
 /* Opens the parent directory of path (which must exist).  The env itself
- * need not exist.  Returns 0 or BURROW_EFAIL. */
+ * need not exist.  Returns 0, BURROW_EUSAGE (a malformed path, see
+ * envdir_path_ok) or BURROW_EFAIL. */
 int envdir_open(struct envdir *e, const char *path, struct strbuf *err);
+/* BURROW_EUSAGE when path, or the absolute path of the directory
+ * parent_fd (-1: not looked at) that holds it, contains ':' or a newline
+ * (python -m venv refuses the PATH separator too); else 0. */
+int envdir_path_ok(int parent_fd, const char *path, struct strbuf *err);
 /* Takes the exclusive lock, waiting up to wait_seconds (0: don't wait);
- * BURROW_ELOCKED names the holder's pid.  Then sweeps leftovers. */
+ * BURROW_ELOCKED names the holder's pid (escaped).  The lock file must be
+ * a regular file of the effective user's, not writable by others, with
+ * one link (opened O_NOFOLLOW); every .NAME.staging-* and .NAME.old-*
+ * beside the env a directory of the effective user's: else
+ * BURROW_EINTEGRITY and nothing is touched.  Then sweeps leftovers. */
 int envdir_lock(struct envdir *e, int wait_seconds, struct strbuf *err);
 /* 1 when a crashed install left .NAME.staging-* or .NAME.old-* beside the
  * env (envdir_lock sweeps them), or when the parent cannot be read. */
