@@ -12,10 +12,12 @@
 
 #include "elfdeps.h"
 #include "launch.h"
+#include "manifest.h"
 #include "python.h"
 #include "record.h"
 #include "state.h"
 #include "tree.h"
+#include "trust.h"
 #include "util/error.h"
 #include "util/fs.h"
 #include "util/sha256.h"
@@ -556,6 +558,11 @@ struct audit_ctx {
 	struct strbuf site_dirs; /* env-relative, '\n'-terminated */
 	struct strbuf elf_paths; /* recorded ELF files, '\n'-terminated */
 	size_t walked;
+	/* The run facts regenerated from .burrow/manifest.toml: what .burrow/run
+	 * must say, and what the probe's environment is built from. */
+	struct launch_facts facts;
+	int have_facts;
+	int foreign; /* root, and another user can change the env: drop for the probe */
 };
 
 static const char *type_name(mode_t m)
@@ -757,8 +764,7 @@ static char **list_dir(struct audit_ctx *c, int dfd, const char *rel, struct str
 		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
 			continue;
 		if (++c->walked > AUDIT_MAX_WALK) {
-			error_set(err, BURROW_EFAIL,
-			          "%s: more than %d files under bin/ and site-packages",
+			error_set(err, BURROW_EFAIL, "%s: more than %d files in the env",
 			          c->env_path, AUDIT_MAX_WALK);
 			goto fail;
 		}
@@ -791,12 +797,48 @@ fail:
 	return NULL;
 }
 
-static int walk(struct audit_ctx *c, int dfd, const char *rel, int top_site, int depth,
-                struct strbuf *err)
+/* 1 when rel (env-relative) is one of the site-packages directories. */
+static int is_site_dir(const struct audit_ctx *c, const char *rel)
+{
+	const char *p = c->site_dirs.buf;
+	size_t n = strlen(rel);
+
+	for (; p && *p; p = strchr(p, '\n') + 1)
+		if (!strncmp(p, rel, n) && p[n] == '\n')
+			return 1;
+	return 0;
+}
+
+/* What an env holds that state.db does not record, by design: burrow's
+ * own records and the venv's pyvenv.cfg and lib64 link (DESIGN.md "Env
+ * layout").  The links of bin/ are venv_link's. */
+static int own_file(const struct audit_ctx *c, const char *rel, const struct stat *st, int dfd,
+                    const char *name)
+{
+	static const char *const records[] = {".burrow/state.db",      ".burrow/state.db-wal",
+	                                      ".burrow/state.db-shm",  ".burrow/state.db-journal",
+	                                      ".burrow/manifest.toml", ".burrow/run",
+	                                      ".burrow/noop"};
+	size_t i;
+
+	for (i = 0; i < sizeof(records) / sizeof(records[0]); i++)
+		if (!strcmp(rel, records[i]))
+			return S_ISREG(st->st_mode);
+	if (c->python.len && !strcmp(rel, "pyvenv.cfg"))
+		return S_ISREG(st->st_mode);
+	if (c->python.len && !strcmp(rel, "lib64") && S_ISLNK(st->st_mode)) {
+		char t[8];
+		ssize_t k = readlinkat(dfd, name, t, sizeof(t));
+		return k == 3 && !memcmp(t, "lib", 3);
+	}
+	return 0;
+}
+
+static int walk(struct audit_ctx *c, int dfd, const char *rel, int depth, struct strbuf *err)
 {
 	char **names;
 	size_t i;
-	int r = 0;
+	int r = 0, top_site = is_site_dir(c, rel);
 
 	if (depth > AUDIT_MAX_DEPTH)
 		return finding(c->rep, "unrecorded", rel, "nested deeper than %d directories",
@@ -813,7 +855,7 @@ static int walk(struct audit_ctx *c, int dfd, const char *rel, int top_site, int
 
 		if ((i & 255) == 255 && (r = interrupted(err)))
 			break;
-		strbuf_addf(&path, "%s/%s", rel, name);
+		strbuf_addf(&path, "%s%s%s", rel, *rel ? "/" : "", name);
 		if (fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0) {
 			strbuf_release(&path);
 			continue; /* gone meanwhile */
@@ -822,10 +864,10 @@ static int walk(struct audit_ctx *c, int dfd, const char *rel, int top_site, int
 			int sub =
 			    openat(dfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 			if (sub >= 0) {
-				r = walk(c, sub, path.buf, 0, depth + 1, err);
+				r = walk(c, sub, path.buf, depth + 1, err);
 				close(sub);
 			}
-		} else if (!recorded(c, path.buf)) {
+		} else if (!recorded(c, path.buf) && !own_file(c, path.buf, &st, dfd, name)) {
 			const char *want = venv_link(c, path.buf);
 			char target[PATH_MAX + 1];
 			ssize_t k = S_ISLNK(st.st_mode)
@@ -895,28 +937,12 @@ static void find_site_dirs(struct audit_ctx *c)
 	closedir(d);
 }
 
+/* Every file anywhere in the env that no bundle owns and burrow did not
+ * write itself (a lib/libc.so.6 or .burrow/extra planted beside the
+ * records is as live as one in bin/). */
 static int check_unrecorded(struct audit_ctx *c, struct strbuf *err)
 {
-	const char *p;
-	int fd, r = 0;
-
-	if ((fd = fs_open_dir(c->envfd, "bin", 0)) >= 0) {
-		r = walk(c, fd, "bin", 0, 0, err);
-		close(fd);
-	}
-	for (p = c->site_dirs.buf; *p && !r;) {
-		const char *nl = strchr(p, '\n');
-		char *dir = strndup(p, (size_t)(nl - p));
-		if (!dir)
-			return error_set(err, BURROW_EFAIL, "out of memory");
-		if ((fd = fs_open_dir(c->envfd, dir, 0)) >= 0) {
-			r = walk(c, fd, dir, 1, 0, err);
-			close(fd);
-		}
-		free(dir);
-		p = nl + 1;
-	}
-	return r;
+	return walk(c, c->envfd, "", 0, err);
 }
 
 /* The marker values of a native env: this machine, no Python (as
@@ -1009,6 +1035,17 @@ static long long now_ms(void)
 	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+extern char **environ;
+
+/* The environment `run` gives, from the regenerated facts (never from a
+ * .burrow/run another user may have edited). */
+static int run_env(struct audit_ctx *c, struct strvec *envp, struct strbuf *err)
+{
+	if (!c->have_facts)
+		return error_set(err, BURROW_EFAIL, "no run facts");
+	return launch_build_env(&c->facts, c->root, environ, NULL, 0, NULL, 0, envp, err);
+}
+
 /* Runs ENV/bin/python as `run` would (its environment, argv[0] the path
  * inside ENV/bin), with -B (no .pyc written into the env) and the probe
  * script; the answer comes on fd 3, stdout and stderr are kept for a
@@ -1023,8 +1060,22 @@ static int probe_run(struct audit_ctx *c, char *const *names, struct strbuf *ans
 	pid_t pid;
 	size_t i;
 
-	if ((r = launch_env_for(c->env_path, NULL, 0, NULL, 0, &envp, err)))
+	struct launch_user nobody = {0};
+
+	if ((r = run_env(c, &envp, err)))
 		return r;
+	/* env code never runs as root when another user can change it: the
+	 * probe then runs as nobody, with the same start-up (.pth included) */
+	if (c->foreign) {
+		struct strvec as = {0};
+		if ((r = launch_user_resolve(AUDIT_PROBE_USER, &nobody, err)) ||
+		    (r = launch_user_environ(&nobody, envp.v, &as, err))) {
+			strvec_release(&as);
+			goto out;
+		}
+		strvec_release(&envp);
+		envp = as;
+	}
 	strbuf_addf(&prog, "%s/bin/python", c->root);
 	if (strvec_push(&argv, prog.buf) < 0 || strvec_push(&argv, "-B") < 0 ||
 	    strvec_push(&argv, "-c") < 0 || strvec_push(&argv, probe_script) < 0) {
@@ -1052,6 +1103,8 @@ static int probe_run(struct audit_ctx *c, char *const *names, struct strbuf *ans
 		if (a < 0 || g < 0 || nul < 0 || dup2(nul, 0) < 0 || dup2(g, 1) < 0 ||
 		    dup2(g, 2) < 0 || dup2(a, 3) < 0 || chdir("/") < 0)
 			_exit(127);
+		if (c->foreign && launch_user_switch(&nobody, NULL))
+			_exit(126);
 		signals_reset();
 		execve(prog.buf, argv.v, envp.v);
 		_exit(127);
@@ -1151,6 +1204,7 @@ out:
 	strvec_release(&argv);
 	strbuf_release(&prog);
 	strbuf_release(&diag);
+	launch_user_release(&nobody);
 	return r;
 }
 
@@ -1405,7 +1459,7 @@ static int check_native(struct audit_ctx *c, struct strbuf *err)
 	if (!c->elf_paths.len)
 		return 0;
 	uname(&uts);
-	if (launch_env_for(c->env_path, NULL, 0, NULL, 0, &envp, &e) == 0)
+	if (run_env(c, &envp, &e) == 0)
 		ld_library_path = launch_getenv(envp.v, "LD_LIBRARY_PATH");
 	strbuf_reset(&e);
 	for (p = c->elf_paths.buf; *p && !r;) {
@@ -1529,6 +1583,62 @@ static int check_native(struct audit_ctx *c, struct strbuf *err)
 	return r;
 }
 
+/* ---------------------------------------------------------- the records */
+
+/* Regenerates the run facts from .burrow/manifest.toml (a requirements
+ * file or a lock has no [run] table: the defaults) and compares them with
+ * .burrow/run, byte for byte: a line appended there (env LD_PRELOAD=...,
+ * path /tmp/x) is a finding. */
+static int check_run_facts(struct audit_ctx *c, struct strbuf *err)
+{
+	struct strbuf raw = STRBUF_INIT, want = STRBUF_INIT, have = STRBUF_INIT, e = STRBUF_INIT;
+	struct manifest m;
+	int r = 0, rc = 0;
+
+	manifest_init(&m);
+	if (fs_read_file(c->envfd, ".burrow/manifest.toml", 16 << 20, &raw) < 0 ||
+	    manifest_parse(raw.buf, raw.len, ".burrow/manifest.toml", c->root, &m, &e) != 0) {
+		manifest_release(&m);
+		manifest_init(&m);
+	}
+	if (launch_facts_write(&m, c->python.len > 0, &want) < 0 ||
+	    launch_facts_parse(want.buf, want.len, &c->facts, &e) != 0) {
+		r = error_set(err, BURROW_EFAIL, "%s: run facts: %s", c->env_path, e.buf);
+		goto out;
+	}
+	c->have_facts = 1;
+	if (!(c->checks & AUDIT_INTEGRITY))
+		goto out;
+	if (fs_read_file(c->envfd, ".burrow/run", 1 << 20, &have) < 0)
+		rc = finding(c->rep, errno == ENOENT ? "missing" : "tampered", ".burrow/run", "%s",
+		             strerror(errno));
+	else if (have.len != want.len || memcmp(have.buf, want.buf, want.len)) {
+		/* name the first line that differs */
+		size_t i = 0, line = 1, n;
+		struct strbuf a = STRBUF_INIT;
+		while (i < have.len && i < want.len && have.buf[i] == want.buf[i])
+			if (have.buf[i++] == '\n')
+				line++;
+		while (i > 0 && have.buf[i - 1] != '\n')
+			i--;
+		n = i < have.len ? strcspn(have.buf + i, "\n") : 0;
+		strbuf_add_escaped(&a, have.buf + i, n > 200 ? 200 : n);
+		rc = finding(c->rep, "tampered", ".burrow/run",
+		             "differs from what .burrow/manifest.toml gives, at line %zu (%s)",
+		             line, i < have.len ? a.buf : "a line is missing");
+		strbuf_release(&a);
+	}
+	if (rc < 0)
+		r = error_set(err, BURROW_EFAIL, "out of memory");
+out:
+	manifest_release(&m);
+	strbuf_release(&raw);
+	strbuf_release(&want);
+	strbuf_release(&have);
+	strbuf_release(&e);
+	return r;
+}
+
 /* ---------------------------------------------------------------- main */
 
 static int load_python(struct audit_ctx *c, struct strbuf *err)
@@ -1590,6 +1700,23 @@ int audit_run(const char *env_path, unsigned checks, struct audit_report *out, s
 	state_get_meta(db, "python", &c.python);
 	state_close(db);
 	db = NULL;
+	if (geteuid() == 0) {
+		struct strbuf who = STRBUF_INIT;
+		if ((c.foreign = trust_env_foreign(c.envfd, &who)) &&
+		    finding(out, "unsafe", who.buf,
+		            "another user can change this env's code and records: the findings "
+		            "below are against records they could rewrite, the interpreter "
+		            "probe runs as %s, and root's install refuses the env (chown -R "
+		            "root: and chmod -R go-w to take it back)",
+		            AUDIT_PROBE_USER) < 0) {
+			strbuf_release(&who);
+			r = error_set(err, BURROW_EFAIL, "out of memory");
+			goto out;
+		}
+		strbuf_release(&who);
+	}
+	if ((r = check_run_facts(&c, err)))
+		goto out;
 	qsort(c.files.items, c.files.len, sizeof(c.files.items[0]), cmp_entry);
 	out->files = c.files.len;
 	out->bundles = c.bundles.len;
@@ -1619,5 +1746,6 @@ out:
 	strbuf_release(&c.python);
 	strbuf_release(&c.site_dirs);
 	strbuf_release(&c.elf_paths);
+	launch_facts_release(&c.facts);
 	return r;
 }

@@ -2,8 +2,9 @@
  * audit: what `burrow check ENV` finds (DESIGN.md "Checking").
  *
  *   integrity    every file state.db records is there with its sha256,
- *                size, type and mode; nothing unrecorded sits in bin/ or
- *                site-packages; no .pth file that no distribution owns
+ *                size, type and mode; nothing unrecorded sits anywhere in
+ *                the env; no .pth file that no distribution owns;
+ *                .burrow/run says what .burrow/manifest.toml gives
  *   consistency  every Requires-Dist / Requires of every installed
  *                distribution is met, markers evaluated for the env's
  *                interpreter (or this machine), extras honoured; the same
@@ -30,18 +31,24 @@
 #define AUDIT_PROBE_MAX_OUTPUT ((size_t)8 << 20) /* bytes of its answer */
 #define AUDIT_MAX_FINDINGS 100000                /* then one "truncated" finding */
 #define AUDIT_MAX_MODULES 5000                   /* top-level names asked about */
+#define AUDIT_PROBE_USER "nobody" /* who runs the probe when root checks a foreign env */
 
 /* One finding.  kind is one of:
  *   missing        a recorded file is gone
  *   tampered       its content, size, type or link target changed
  *   mode           its permission bits changed
- *   unrecorded     a file in bin/ or site-packages that no bundle owns
+ *   unrecorded     a file anywhere in the env that no bundle owns and
+ *                  burrow did not write (its .burrow records, pyvenv.cfg,
+ *                  the venv's bin/python* and lib64 links)
  *   stray-pth      an unrecorded .pth file in site-packages
  *   inconsistent   a requirement an installed distribution does not meet
  *   leak           sys.path entry, or a distribution's module, outside ENV
  *   native-leak    a library resolved outside ENV; a search path relative
  *                  to the working directory
  *   native-missing a library found nowhere
+ *   unsafe         (as root) the env, .burrow/ or a record is owned by
+ *                  another user or writable by group or others; the
+ *                  interpreter probe then runs as AUDIT_PROBE_USER
  *   broken         the env cannot be examined in part (interpreter gone,
  *                  probe failed, ELF unreadable)
  * path is env-relative where it is a file, else the subject

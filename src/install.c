@@ -23,6 +23,7 @@
 #include "state.h"
 #include "tree.h"
 #include "tags.h"
+#include "trust.h"
 #include "unpack.h"
 #include "wheel.h"
 #include "util/error.h"
@@ -1339,6 +1340,19 @@ static void diff_live(struct envdir *ed, struct pick *picks, size_t n, struct in
 		close(fd);
 }
 
+/* As root, the live env's records (state.db names the interpreter) are
+ * read only when no other user could have written them (trust.h). */
+static int live_trusted(struct envdir *ed, const char *env_path, struct strbuf *err)
+{
+	int fd = envdir_open_live(ed), r;
+
+	if (fd < 0)
+		return error_set(err, BURROW_EFAIL, "%s: %s", env_path, strerror(errno));
+	r = trust_env_records(fd, env_path, err);
+	close(fd);
+	return r;
+}
+
 /* The interpreter an env is for: --python, else [env].python, else the
  * one the live env was made with; NULL for a native env. */
 static char *python_spec(const struct install_options *o, struct envdir *ed, int have_env)
@@ -1516,6 +1530,8 @@ int install_run(const struct install_options *o, struct install_result *res, str
 			              o->env_path);
 			goto out;
 		}
+		if (!o->create && (r = live_trusted(&ed, o->env_path, err)))
+			goto out;
 	}
 	if ((r = target_init(o, &c, &ed, have_env && !o->create, &t, err)))
 		goto out;

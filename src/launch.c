@@ -23,6 +23,8 @@
  */
 #include "launch.h"
 
+#include "envdir.h"
+#include "trust.h"
 #include "util/error.h"
 #include "util/fs.h"
 #include "util/signals.h"
@@ -243,6 +245,20 @@ static int set_var(struct strvec *out, const char *kv)
 	return strvec_push(out, kv);
 }
 
+/* Removes the first "name=..." among the first `limit` entries of out. */
+static void drop_var(struct strvec *out, const char *name, size_t limit)
+{
+	size_t i, n = strlen(name);
+
+	for (i = 0; i < limit && i < out->len; i++)
+		if (!strncmp(out->v[i], name, n) && out->v[i][n] == '=') {
+			free(out->v[i]);
+			memmove(&out->v[i], &out->v[i + 1], (out->len - i) * sizeof(char *));
+			out->len--;
+			return;
+		}
+}
+
 static int name_in(const char *kv, size_t klen, char *const *names, size_t n)
 {
 	size_t i;
@@ -253,9 +269,32 @@ static int name_in(const char *kv, size_t klen, char *const *names, size_t n)
 	return 0;
 }
 
-static int loader_var(const char *name)
+/* The caller's value of an allowlisted variable is checked like sudo's
+ * env_reset does: a locale or terminal name is a name, not a path (glibc
+ * and ncurses open files named by them), and TZ may only name a zone
+ * beneath the zoneinfo folder.  1 when the value may pass. */
+static int value_ok(const char *kv, size_t klen)
 {
-	return !strncmp(name, "LD_", 3);
+	const char *v = kv + klen + 1;
+
+	if (strlen(v) >= PATH_MAX)
+		return 0;
+	for (const char *p = v; *p; p++)
+		if ((unsigned char)*p < 0x20 || *p == 0x7f)
+			return 0;
+	if ((klen == 4 && !strncmp(kv, "LANG", 4)) || (klen == 8 && !strncmp(kv, "LANGUAGE", 8)) ||
+	    (klen == 4 && !strncmp(kv, "TERM", 4)) || (klen > 3 && !strncmp(kv, "LC_", 3)))
+		return !strchr(v, '/') && !strchr(v, '%') && !strstr(v, "..");
+	if (klen == 2 && !strncmp(kv, "TZ", 2)) {
+		if (*v == ':')
+			v++;
+		if (*v == '/' && strncmp(v, LAUNCH_ZONEINFO "/", sizeof(LAUNCH_ZONEINFO)))
+			return 0;
+		return !strstr(v, "..");
+	}
+	if (klen == 6 && !strncmp(kv, "TMPDIR", 6))
+		return *v == '/' && !strstr(v, "/..");
+	return 1;
 }
 
 int launch_build_env(const struct launch_facts *f, const char *root, char *const *caller,
@@ -265,11 +304,12 @@ int launch_build_env(const struct launch_facts *f, const char *root, char *const
 	size_t i, j;
 
 	for (i = 0; i < nkeep; i++)
-		if (loader_var(keep[i]))
+		if (trust_hijack_var(keep[i], strlen(keep[i])))
 			return error_set(err, BURROW_EUSAGE,
-			                 "--keep %s: loader variables never pass into an env "
-			                 "(use [run].library_path or --env)",
-			                 keep[i]);
+			                 "--keep %s: loader, interpreter and shell start-up "
+			                 "variables never pass from the caller into an env (set it "
+			                 "explicitly with --env %s=VALUE)",
+			                 keep[i], keep[i]);
 	for (i = 0; i < nset; i++)
 		if (!strchr(set[i], '=') || set[i][0] == '=')
 			return error_set(err, BURROW_EUSAGE, "--env %s: expected NAME=VALUE",
@@ -286,23 +326,20 @@ int launch_build_env(const struct launch_facts *f, const char *root, char *const
 			ok = strlen(allowlist[j]) == klen && !strncmp(kv, allowlist[j], klen);
 		if (!ok && klen > 3 && !strncmp(kv, "LC_", 3))
 			ok = 1;
-		if (!ok && name_in(kv, klen, f->pass, f->npass) && strncmp(kv, "LD_", 3))
+		if (ok && !value_ok(kv, klen))
+			continue;
+		/* a facts file older than the manifest check may still pass them */
+		if (!ok && name_in(kv, klen, f->pass, f->npass) && !trust_hijack_var(kv, klen))
 			ok = 1;
 		if (!ok && name_in(kv, klen, keep, nkeep))
-			ok = 1;
+			ok = value_ok(kv, klen);
 		if (ok && set_var(out, kv) < 0)
 			return error_set(err, BURROW_EFAIL, "out of memory");
 	}
 	if (strvec_pushf(out, "PATH=%s/bin%s%s", root, f->path.len ? ":" : "", f->path.buf) < 0)
 		return error_set(err, BURROW_EFAIL, "out of memory");
-	/* PATH came from us: drop a caller PATH kept by --keep. */
-	for (i = 0; i + 1 < out->len; i++)
-		if (!strncmp(out->v[i], "PATH=", 5)) {
-			free(out->v[i]);
-			memmove(&out->v[i], &out->v[i + 1], (out->len - i) * sizeof(char *));
-			out->len--;
-			break;
-		}
+	/* PATH came from us: drop a caller PATH kept by --keep (the first). */
+	drop_var(out, "PATH", out->len - 1);
 	if (f->python) {
 		if (strvec_pushf(out, "VIRTUAL_ENV=%s", root) < 0 ||
 		    set_var(out, "PYTHONNOUSERSITE=1") < 0)
@@ -377,17 +414,45 @@ int launch_find(const char *cmd, const char *path, struct strbuf *out, struct st
 	                 path);
 }
 
-static int load(const char *env_path, char *root, struct launch_facts *f, struct strbuf *err)
+void launch_check_tmpdir(struct strvec *envp, const struct launch_facts *f, char *const *set,
+                         size_t nset)
+{
+	const char *v = launch_getenv(envp->v, "TMPDIR");
+	struct stat st;
+	size_t i;
+
+	if (!v)
+		return;
+	for (i = 0; i < f->nenv; i++)
+		if (!strncmp(f->env[i], "TMPDIR=", 7))
+			return; /* set explicitly: as given */
+	for (i = 0; i < nset; i++)
+		if (!strncmp(set[i], "TMPDIR=", 7))
+			return;
+	if (stat(v, &st) < 0 || !S_ISDIR(st.st_mode) || access(v, W_OK | X_OK) < 0)
+		drop_var(envp, "TMPDIR", envp->len);
+}
+
+/* trust: as root, refuse an env whose records another user could have
+ * written (trust.h). */
+static int load(const char *env_path, int trust, char *root, struct launch_facts *f,
+                struct strbuf *err)
 {
 	struct strbuf data = STRBUF_INIT;
 	int r;
 
 	if (!realpath(env_path, root))
 		return error_set(err, BURROW_EFAIL, "%s: %s", env_path, strerror(errno));
+	if ((r = envdir_path_ok(-1, root, err)))
+		return r;
 	{
 		int dfd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 		if (dfd < 0)
 			return error_set(err, BURROW_EFAIL, "%s: %s", env_path, strerror(errno));
+		if (trust && (r = trust_env_records(dfd, env_path, err))) {
+			close(dfd);
+			return r;
+		}
 		r = fs_read_file(dfd, ".burrow/run", 1 << 20, &data);
 		close(dfd);
 		if (r < 0) {
@@ -411,9 +476,11 @@ int launch_env_for(const char *env_path, char *const *keep, size_t nkeep, char *
 	char root[PATH_MAX];
 	int r;
 
-	if ((r = load(env_path, root, &f, err)))
+	if ((r = load(env_path, 1, root, &f, err)))
 		return r;
 	r = launch_build_env(&f, root, environ, keep, nkeep, set, nset, out, err);
+	if (!r)
+		launch_check_tmpdir(out, &f, set, nset);
 	launch_facts_release(&f);
 	return r;
 }
@@ -634,15 +701,23 @@ int launch_run(const char *env_path, const char *user, char *const *keep, size_t
 		return r;
 	if (user && (r = launch_user_environ(&u, environ, &caller, err)))
 		goto out;
-	if ((r = load(env_path, root, &f, err)))
+	/* root's own run reads only an env root can trust; with --user the
+	 * app runs with that user's rights only */
+	if ((r = load(env_path, !user || u.uid == 0, root, &f, err)))
 		goto out;
 	r = launch_build_env(&f, root, user ? caller.v : environ, keep, nkeep, set, nset, &envp,
 	                     err);
+	if (r) {
+		launch_facts_release(&f);
+		goto out;
+	}
+	if (user && (r = launch_user_switch(&u, err))) {
+		launch_facts_release(&f);
+		goto out;
+	}
+	/* as the target user: TMPDIR only when they can write it */
+	launch_check_tmpdir(&envp, &f, set, nset);
 	launch_facts_release(&f);
-	if (r)
-		goto out;
-	if (user && (r = launch_user_switch(&u, err)))
-		goto out;
 	path = launch_getenv(envp.v, "PATH");
 	if ((r = launch_find(argv[0], path ? path : "", &prog, err)))
 		goto out;

@@ -14,6 +14,7 @@
 #include <sys/types.h>
 
 #define LAUNCH_DEFAULT_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+#define LAUNCH_ZONEINFO "/usr/share/zoneinfo" /* where an absolute TZ must point */
 
 /* The facts, parsed from .burrow/run. */
 struct launch_facts {
@@ -44,11 +45,21 @@ void launch_facts_release(struct launch_facts *f);
 
 /* Builds the environment (DESIGN.md "Running"), pure:
  * caller: the caller's environ; keep: names from --keep; set: "K=V" from
- * --env.  root: the env's absolute path.  Returns 0 or BURROW_EUSAGE (a
- * malformed --env, a --keep of a loader variable). */
+ * --env.  root: the env's absolute path.  The caller's values of LANG,
+ * LANGUAGE, LC_*, TERM (no '/', '%' or ".."), TZ (a zone name, or a path
+ * beneath LAUNCH_ZONEINFO) and TMPDIR (absolute, no "..") are dropped
+ * when they do not pass, as sudo's env_reset does.  Returns 0 or
+ * BURROW_EUSAGE (a malformed --env, a --keep of the hijack set). */
 int launch_build_env(const struct launch_facts *f, const char *root, char *const *caller,
                      char *const *keep, size_t nkeep, char *const *set, size_t nset,
                      struct strvec *out, struct strbuf *err);
+
+/* Drops a TMPDIR that came from the caller from envp unless it names a
+ * directory the current (real) user can write and search; one set by
+ * [run].env (in f) or --env (set) stays.  Called after the privilege drop,
+ * so "current" is the target user. */
+void launch_check_tmpdir(struct strvec *envp, const struct launch_facts *f, char *const *set,
+                         size_t nset);
 
 /* The value of name in a NULL-terminated "K=V" vector, or NULL. */
 const char *launch_getenv(char *const *envp, const char *name);

@@ -10,6 +10,7 @@
 #include "filename.h"
 #include "pep440.h"
 #include "toml.h"
+#include "trust.h"
 #include "util/error.h"
 #include "util/fs.h"
 #include "util/sha256.h"
@@ -417,6 +418,11 @@ static int parse_strv(struct ctx *c, const struct toml_keyval *kv, const char *w
 	return 0;
 }
 
+static int pass_name_ok(const char *s)
+{
+	return manifest_env_name_ok(s) && !trust_hijack_var(s, strlen(s));
+}
+
 static int path_dir_ok(const char *s)
 {
 	return s[0] == '/' && !strchr(s, ':');
@@ -458,9 +464,12 @@ static int parse_run(struct ctx *c, const struct toml_value *t)
 				c->m->nrun_env++;
 			}
 		} else if (!strcmp(kv->key, "pass")) {
-			if ((r = parse_strv(c, kv, "[run].pass", manifest_env_name_ok,
-			                    "is not a variable name", &c->m->run_pass,
-			                    &c->m->nrun_pass)))
+			if ((r = parse_strv(
+			         c, kv, "[run].pass", pass_name_ok,
+			         "is not a variable name, or is a loader, interpreter or "
+			         "shell start-up variable that never passes from the "
+			         "caller (set it in [run].env)",
+			         &c->m->run_pass, &c->m->nrun_pass)))
 				return r;
 		} else if (!strcmp(kv->key, "path")) {
 			if ((r = parse_strv(c, kv, "[run].path", path_dir_ok,
