@@ -69,6 +69,7 @@ struct xfer {
 	int body_ok; /* -1 not known yet, 0 drop (not a 200), 1 keep */
 	enum xfer_abort reason;
 	int write_errno;
+	long deadline_s; /* the job's deadline, for messages */
 	int64_t deadline_ms;
 	int64_t next_ms;
 	char errbuf[CURL_ERROR_SIZE];
@@ -81,6 +82,7 @@ void fetch_options_init(struct fetch_options *o)
 	o->low_speed_time = 30;
 	o->low_speed_limit = 1024;
 	o->deadline = 900;
+	o->page_deadline = 60;
 	o->retries = 4;
 	o->max_retry_after = 60;
 	o->backoff_ms = 500;
@@ -137,29 +139,109 @@ static uint64_t jitter_next(void)
 
 /* ---- URLs ---- */
 
+/* Where the userinfo of url ends: the '@' before the host, or NULL when
+ * it has none.  Every form a user may type is covered, not only RFC
+ * 3986's: "u@h", "u:@h", "u:p@h", a raw '@' in the password ("u:p@x@h":
+ * the last '@' before the path), and a raw '/' in it ("u:p/x@h": the part
+ * before the first '/' cannot be a host and port, so the '/' is the
+ * password's, as is a raw '?' or '#'; then the last '@' before the next
+ * '/', '?' or '#').  auth gets the
+ * start of the authority. */
+static const char *userinfo_end(const char *url, const char **auth)
+{
+	const char *a = strstr(url, "://"), *end, *at = NULL, *p, *colon;
+
+	*auth = NULL;
+	if (!a)
+		return NULL;
+	a += 3;
+	*auth = a;
+	end = a + strcspn(a, "/?#");
+	for (p = a; p < end; p++)
+		if (*p == '@')
+			at = p;
+	if (at)
+		return at;
+	/* "u:p/x@h": a ':' followed by something that is not a port */
+	colon = memchr(a, ':', (size_t)(end - a));
+	if (!colon || !*end || strspn(colon + 1, "0123456789") == (size_t)(end - colon - 1))
+		return NULL;
+	if (!(p = strchr(end, '@')))
+		return NULL;
+	end = p + strcspn(p, "/?#");
+	for (at = p; p < end; p++)
+		if (*p == '@')
+			at = p;
+	return at;
+}
+
 void fetch_redact_url(const char *url, struct strbuf *out)
 {
-	const char *auth, *end, *at = NULL, *p;
+	const char *auth, *at;
 
 	strbuf_reset(out);
 	if (!url)
 		return;
-	auth = strstr(url, "://");
-	if (!auth) {
-		strbuf_addstr(out, url);
-		return;
-	}
-	auth += 3;
-	end = auth + strcspn(auth, "/?#");
-	for (p = auth; p < end; p++)
-		if (*p == '@')
-			at = p;
-	if (!at) {
+	if (!(at = userinfo_end(url, &auth))) {
 		strbuf_addstr(out, url);
 		return;
 	}
 	strbuf_add(out, url, (size_t)(auth - url));
 	strbuf_addstr(out, at + 1);
+}
+
+#define NETRC_MAX ((size_t)1 << 20)
+
+/* 1 when the netrc file at path has a "machine HOST" entry for host (case
+ * insensitive) or a "default" entry, or exists but cannot be read (assume
+ * it may); 0 when it has neither or does not exist. */
+static int netrc_covers(const char *path, const char *host, size_t hostlen)
+{
+	struct strbuf text = STRBUF_INIT;
+	const char *p, *tok;
+	size_t n;
+	int found = 0, want_machine = 0;
+
+	if (fs_read_user_file(path, NETRC_MAX, &text, NULL) < 0) {
+		found = errno != ENOENT;
+		strbuf_release(&text);
+		return found;
+	}
+	for (p = text.buf; *p && !found;) {
+		p += strspn(p, " \t\r\n");
+		tok = p;
+		n = strcspn(p, " \t\r\n");
+		p += n;
+		if (!n)
+			break;
+		if (want_machine)
+			found = n == hostlen && !strncasecmp(tok, host, n);
+		want_machine = n == 7 && !strncmp(tok, "machine", 7);
+		if (n == 7 && !strncmp(tok, "default", 7))
+			found = 1;
+	}
+	strbuf_release(&text);
+	return found;
+}
+
+int fetch_url_has_credentials(const char *url, const char *netrc)
+{
+	const char *auth, *at = url ? userinfo_end(url, &auth) : NULL, *host, *end;
+
+	if (!url || at)
+		return url != NULL;
+	if (!netrc || !auth || strncasecmp(url, "http", 4))
+		return 0;
+	host = auth;
+	end = host + strcspn(host, "/?#");
+	if (*host == '[') { /* [v6]:port */
+		const char *rb = memchr(host, ']', (size_t)(end - host));
+		end = rb ? rb + 1 : end;
+	} else {
+		const char *colon = memchr(host, ':', (size_t)(end - host));
+		end = colon ? colon : end;
+	}
+	return netrc_covers(netrc, host, (size_t)(end - host));
 }
 
 static int hexval(int c)
@@ -718,7 +800,7 @@ static void xfer_done(struct xfer *x, CURLcode rc)
 		xfer_fail(x);
 		return;
 	case XFER_ABORT_DEADLINE:
-		job_message(x, BURROW_EFETCH, "deadline of %ld s exceeded", o->deadline);
+		job_message(x, BURROW_EFETCH, "deadline of %ld s exceeded", x->deadline_s);
 		xfer_fail(x);
 		return;
 	default:
@@ -735,7 +817,7 @@ static void xfer_done(struct xfer *x, CURLcode rc)
 		 * hair before our clock says the deadline passed */
 		if (now_ms() + 250 >= x->deadline_ms ||
 		    !strncmp(x->errbuf, "Operation timed out", 19)) {
-			job_message(x, BURROW_EFETCH, "deadline of %ld s exceeded", o->deadline);
+			job_message(x, BURROW_EFETCH, "deadline of %ld s exceeded", x->deadline_s);
 			xfer_fail(x);
 			return;
 		}
@@ -782,7 +864,7 @@ static int xfer_start(struct xfer *x, CURLM *multi)
 
 	x->attempt++;
 	if (left <= 0) {
-		job_message(x, BURROW_EFETCH, "deadline of %ld s exceeded", o->deadline);
+		job_message(x, BURROW_EFETCH, "deadline of %ld s exceeded", x->deadline_s);
 		xfer_fail(x);
 		return -1;
 	}
@@ -822,6 +904,8 @@ static int xfer_start(struct xfer *x, CURLM *multi)
 		strbuf_release(&h);
 	}
 	x->errbuf[0] = '\0';
+	if (fetch_url_has_credentials(x->url, o->netrc))
+		j->credentials = 1;
 	curl_easy_setopt(e, CURLOPT_URL, x->url);
 	curl_easy_setopt(e, CURLOPT_PRIVATE, x);
 	curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
@@ -843,7 +927,11 @@ static int xfer_start(struct xfer *x, CURLM *multi)
 	curl_easy_setopt(e, CURLOPT_HTTP_CONTENT_DECODING, 0L);
 	curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, 1L);
 	curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, 2L);
-	curl_easy_setopt(e, CURLOPT_NETRC, (long)CURL_NETRC_OPTIONAL);
+	/* only the netrc file we were given, so that we know when it applies */
+	curl_easy_setopt(e, CURLOPT_NETRC,
+	                 (long)(o->netrc ? CURL_NETRC_OPTIONAL : CURL_NETRC_IGNORED));
+	if (o->netrc)
+		curl_easy_setopt(e, CURLOPT_NETRC_FILE, o->netrc);
 	curl_easy_setopt(e, CURLOPT_USERAGENT, FETCH_USER_AGENT);
 	curl_easy_setopt(e, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)j->max_bytes);
 	curl_easy_setopt(e, CURLOPT_TCP_KEEPALIVE, 1L);
@@ -1004,9 +1092,11 @@ int fetch_run(const struct fetch_options *opt, struct fetch_job *jobs, size_t n)
 		j->size = 0;
 		j->http_status = 0;
 		j->not_modified = 0;
+		j->credentials = 0;
 		strbuf_reset(&j->err);
 		x->url = j->url ? strdup(j->url) : NULL;
-		x->deadline_ms = now_ms() + (int64_t)opt->deadline * 1000;
+		x->deadline_s = j->deadline > 0 ? j->deadline : opt->deadline;
+		x->deadline_ms = now_ms() + (int64_t)x->deadline_s * 1000;
 		if (!j->url || !x->url) {
 			job_message(x, BURROW_EFETCH, "no URL");
 			xfer_fail(x);

@@ -8,8 +8,8 @@
  * https -> http), retries with exponential backoff and jitter on
  * 408/429/500/502/503/504 and transient curl errors, Retry-After honoured up
  * to a cap, TLS always verified, no Content-Encoding ever requested,
- * credentials from ~/.netrc (libcurl reads $HOME/.netrc; optional) or from
- * the URL, and every URL redacted before it reaches a message.
+ * credentials from the netrc file main.c names ($HOME/.netrc; optional) or
+ * from the URL, and every URL redacted before it reaches a message.
  *
  * CA certificates: opt->cacert when set, else libcurl's built-in default
  * (Debian: /etc/ssl/certs/ca-certificates.crt).  The core reads no
@@ -31,12 +31,18 @@ struct fetch_options {
 	long low_speed_time;  /* s below low_speed_limit bytes/s -> abort; default 30 */
 	long low_speed_limit; /* bytes/s, default 1024 */
 	long deadline;        /* s, whole transfer including retries; default 900 */
+	long page_deadline;   /* s, the same for an index page (a job's own deadline is
+	                         set from it by repo.c); default 60: a server trickling a
+	                         page just above the low-speed limit is cut within a
+	                         minute */
 	int retries;          /* extra attempts after the first, default 4 */
 	long max_retry_after; /* cap on honoured Retry-After seconds, default 60 */
 	long backoff_ms;      /* first retry delay, doubled per attempt (+ up to 50%
 	                         jitter, at most 30 s); default 500 */
 	int jobs;             /* transfers at once, default 16 */
 	const char *cacert;   /* CA bundle file, or NULL for libcurl's default */
+	const char *netrc;    /* the netrc file to take credentials from (main.c:
+	                         $HOME/.netrc), or NULL for none */
 	int offline;          /* refuse http(s) URLs with BURROW_EFETCH "offline" */
 	/* Optional, for a progress display: called from fetch_run's loop at
 	 * most every 100 ms, and once when all jobs are done, with the body
@@ -65,6 +71,7 @@ struct fetch_job {
 	const char *expect_sha256;     /* hex (any case) or NULL for no check */
 	int dest_dirfd;                /* >= 0: body goes to a new temp file (O_EXCL, 0600,
 	                                  fsynced) in this dir; -1: body goes to `body` */
+	long deadline;                 /* s for this job, retries included; 0: opt's */
 	/* out */
 	char tmpname[64];    /* temp file name under dest_dirfd; set only on success,
 	                        the caller renames or unlinks it; "" otherwise */
@@ -78,6 +85,9 @@ struct fetch_job {
 	char *last_modified; /* malloc'd Last-Modified of the final response, or NULL */
 	int not_modified;    /* 1: a 304 answered a conditional request (no body;
 	                        success, with size 0) */
+	int credentials;     /* 1: a request of this job carried credentials (userinfo
+	                        in its URL or a redirect's, or a netrc entry for its
+	                        host): what it got must not be stored for others */
 	int status;          /* BURROW_OK or a BURROW_E* code */
 	struct strbuf err;   /* message when status != 0 */
 };
@@ -103,6 +113,11 @@ int fetch_run(const struct fetch_options *opt, struct fetch_job *jobs, size_t n)
 /* Copies url into out (reset first) with any user:password@ removed, for
  * messages.  The result is not escaped: add it with strbuf_add_escaped. */
 void fetch_redact_url(const char *url, struct strbuf *out);
+
+/* 1 when a request to url would carry credentials: userinfo in the URL
+ * (any form fetch_redact_url removes), or an http(s) URL whose host the
+ * netrc file (may be NULL) has a machine or default entry for. */
+int fetch_url_has_credentials(const char *url, const char *netrc);
 
 /* Decodes a file:// URL (file:///p or file://localhost/p; '?' and '#' end
  * the path) into a local path in out (reset first), percent-decoded.  -1 when

@@ -16,6 +16,7 @@
 #include "util/signals.h"
 
 #include <stdarg.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -53,6 +54,7 @@ static void env_number(const char *name, long min, long max, long *out)
 
 int cmd_install_options(struct install_options *o, struct strbuf *cache_dir, struct strbuf *err)
 {
+	const char *v;
 	long retries;
 
 	int r = cache_default_dir(globals.cache_dir, cache_dir, err);
@@ -68,6 +70,20 @@ int cmd_install_options(struct install_options *o, struct strbuf *cache_dir, str
 	/* Network bounds without flags (yet): seconds, and extra attempts. */
 	env_number("BURROW_CONNECT_TIMEOUT", 1, 3600, &o->fetch.connect_timeout);
 	env_number("BURROW_STALL_TIMEOUT", 1, 3600, &o->fetch.low_speed_time);
+	/* BURROW_TIMEOUT: overall seconds per transfer, retries included, for
+	 * index pages and artifacts alike (defaults 60 and 900) */
+	if (getenv("BURROW_TIMEOUT")) {
+		long t = 0;
+		env_number("BURROW_TIMEOUT", 1, 86400, &t);
+		if (t)
+			o->fetch.deadline = o->fetch.page_deadline = t;
+	}
+	if ((v = getenv("HOME")) && *v == '/') {
+		static char netrc[PATH_MAX];
+		int n = snprintf(netrc, sizeof(netrc), "%s/.netrc", v);
+		if (n > 0 && (size_t)n < sizeof(netrc))
+			o->fetch.netrc = netrc;
+	}
 	retries = o->fetch.retries;
 	env_number("BURROW_RETRIES", 0, 100, &retries);
 	o->fetch.retries = (int)retries;

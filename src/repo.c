@@ -750,7 +750,8 @@ static int has_credentials(const char *url, const struct repo_files *out, size_t
 /* GET <root>/<normalised>/.  With a page cache, a stored page is
  * revalidated (If-None-Match / If-Modified-Since; a 304 reuses it) and a
  * page that parses is stored, unless credentials appear in its URL or its
- * links; offline, only the stored page is read. */
+ * links or went with the request (netrc); offline, only the stored page is
+ * read. */
 static int list_http(const char *root, const char *norm, const struct fetch_options *opt,
                      struct cache *pages, struct repo_files *out, struct strbuf *err)
 {
@@ -791,6 +792,7 @@ static int list_http(const char *root, const char *norm, const struct fetch_opti
 	job.accept = REPO_ACCEPT;
 	job.max_bytes = REPO_PAGE_MAX;
 	job.dest_dirfd = -1;
+	job.deadline = opt ? opt->page_deadline : 0;
 	if (have) {
 		job.if_none_match = page.etag;
 		job.if_modified_since = page.last_modified;
@@ -815,7 +817,7 @@ static int list_http(const char *root, const char *norm, const struct fetch_opti
 	first = out->len;
 	rc = parse_page(job.content_type, job.body.buf, job.body.len,
 	                job.effective_url ? job.effective_url : url.buf, out, err);
-	if (!rc && pages && !has_credentials(url.buf, out, first) &&
+	if (!rc && pages && !job.credentials && !has_credentials(url.buf, out, first) &&
 	    !has_credentials(job.effective_url, out, out->len)) {
 		struct cache_page np;
 		memset(&np, 0, sizeof(np));

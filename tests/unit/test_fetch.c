@@ -483,6 +483,50 @@ static void test_redaction(void **state)
 	assert_string_equal(r.buf, "https://example.org/a@b");
 	fetch_redact_url("not a url", &r);
 	assert_string_equal(r.buf, "not a url");
+	/* every form of userinfo a user may type (issue 10, item 9) */
+	fetch_redact_url("https://u:pa/ss@example.org/simple/", &r);
+	assert_string_equal(r.buf, "https://example.org/simple/");
+	fetch_redact_url("https://u:p@ss@example.org/simple/", &r);
+	assert_string_equal(r.buf, "https://example.org/simple/");
+	fetch_redact_url("https://u:p/a@b@example.org/s/", &r);
+	assert_string_equal(r.buf, "https://example.org/s/");
+	fetch_redact_url("https://u:@example.org/", &r);
+	assert_string_equal(r.buf, "https://example.org/");
+	fetch_redact_url("https://:p@example.org/", &r);
+	assert_string_equal(r.buf, "https://example.org/");
+	fetch_redact_url("https://u@example.org:8443/x@y", &r);
+	assert_string_equal(r.buf, "https://example.org:8443/x@y");
+	fetch_redact_url("https://example.org:8443/pkg@1.0/x", &r);
+	assert_string_equal(r.buf, "https://example.org:8443/pkg@1.0/x");
+	fetch_redact_url("https://u:p?x@example.org/", &r);
+	assert_string_equal(r.buf, "https://example.org/");
+	fetch_redact_url("https://u:p#x/y@example.org/s", &r);
+	assert_string_equal(r.buf, "https://example.org/s");
+	assert_int_equal(fetch_url_has_credentials("https://u:pa/ss@h/", NULL), 1);
+	assert_int_equal(fetch_url_has_credentials("https://tok@h/", NULL), 1);
+	assert_int_equal(fetch_url_has_credentials("https://h/a@b", NULL), 0);
+	assert_int_equal(fetch_url_has_credentials("https://h:80/", "/nonexistent/.netrc"), 0);
+	{
+		char netrc[300];
+		FILE *f;
+		snprintf(netrc, sizeof(netrc), "%s/netrc", tmpdir);
+		f = fopen(netrc, "w");
+		assert_non_null(f);
+		fputs("machine other.example login a password b\n"
+		      "machine Mirror.Example\n  login u\n  password p\n",
+		      f);
+		fclose(f);
+		assert_int_equal(fetch_url_has_credentials("https://mirror.example:8443/s/", netrc),
+		                 1);
+		assert_int_equal(fetch_url_has_credentials("https://mirror.example.org/s/", netrc),
+		                 0);
+		assert_int_equal(fetch_url_has_credentials("file:///mirror.example/s/", netrc), 0);
+		f = fopen(netrc, "w");
+		fputs("default login anonymous password x\n", f);
+		fclose(f);
+		assert_int_equal(fetch_url_has_credentials("http://any.example/", netrc), 1);
+		unlink(netrc);
+	}
 	strbuf_release(&r);
 
 	snprintf(u, sizeof(u), "http://user:s3cret@127.0.0.1:%d/status/403", port);

@@ -105,6 +105,79 @@ static void test_allowlist(void **state)
 	strbuf_release(&err);
 }
 
+/* Caller values are checked like sudo's env_reset (issue 10, item 10). */
+static void test_allowlist_values(void **state)
+{
+	char *caller[] = {(char *)"LANG=/tmp/evil",
+	                  (char *)"LANGUAGE=en_US:en",
+	                  (char *)"LC_ALL=../../x",
+	                  (char *)"LC_CTYPE=C.UTF-8",
+	                  (char *)"LC_TIME=%n",
+	                  (char *)"TERM=../../x",
+	                  (char *)"TZ=/tmp/x",
+	                  (char *)"TMPDIR=relative/dir",
+	                  (char *)"PYTHONPATH=/x",
+	                  (char *)"GCONV_PATH=/x",
+	                  NULL};
+	char *caller2[] = {(char *)"TZ=:/usr/share/zoneinfo/Europe/Paris",
+	                   (char *)"TERM=xterm-256color", (char *)"TMPDIR=/tmp",
+	                   (char *)"LANG=C.UTF-8", NULL};
+	char *caller3[] = {(char *)"TZ=Europe/../../../tmp/x", (char *)"TMPDIR=/tmp/../etc", NULL};
+	char *hijack[] = {(char *)"PYTHONPATH",     (char *)"PYTHONHOME", (char *)"GCONV_PATH",
+	                  (char *)"GLIBC_TUNABLES", (char *)"LOCPATH",    (char *)"MALLOC_CHECK_",
+	                  (char *)"BASH_ENV",       (char *)"ENV",        (char *)"LD_PRELOAD"};
+	char *set[] = {(char *)"PYTHONPATH=/explicit", (char *)"TZ=/anything"};
+	struct launch_facts f;
+	struct strvec out = {0};
+	struct strbuf err = STRBUF_INIT;
+	size_t i;
+	(void)state;
+
+	facts("burrow-run 1\npython 1\nlibrary_path 0\nsafe_path 0\npath-default\n"
+	      "pass PYTHONPATH\npass GCONV_PATH\n",
+	      &f);
+	assert_int_equal(launch_build_env(&f, "/e", caller, NULL, 0, NULL, 0, &out, &err), 0);
+	assert_null(launch_getenv(out.v, "LANG"));
+	assert_string_equal(launch_getenv(out.v, "LANGUAGE"), "en_US:en");
+	assert_null(launch_getenv(out.v, "LC_ALL"));
+	assert_string_equal(launch_getenv(out.v, "LC_CTYPE"), "C.UTF-8");
+	assert_null(launch_getenv(out.v, "LC_TIME"));
+	assert_null(launch_getenv(out.v, "TERM"));
+	assert_null(launch_getenv(out.v, "TZ"));
+	assert_null(launch_getenv(out.v, "TMPDIR"));
+	/* an old facts file's pass of the hijack set is ignored */
+	assert_null(launch_getenv(out.v, "PYTHONPATH"));
+	assert_null(launch_getenv(out.v, "GCONV_PATH"));
+	strvec_release(&out);
+
+	assert_int_equal(launch_build_env(&f, "/e", caller2, NULL, 0, NULL, 0, &out, &err), 0);
+	assert_string_equal(launch_getenv(out.v, "TZ"), ":/usr/share/zoneinfo/Europe/Paris");
+	assert_string_equal(launch_getenv(out.v, "TERM"), "xterm-256color");
+	assert_string_equal(launch_getenv(out.v, "TMPDIR"), "/tmp");
+	assert_string_equal(launch_getenv(out.v, "LANG"), "C.UTF-8");
+	strvec_release(&out);
+
+	assert_int_equal(launch_build_env(&f, "/e", caller3, NULL, 0, NULL, 0, &out, &err), 0);
+	assert_null(launch_getenv(out.v, "TZ"));
+	assert_null(launch_getenv(out.v, "TMPDIR"));
+	strvec_release(&out);
+
+	for (i = 0; i < sizeof(hijack) / sizeof(hijack[0]); i++) {
+		assert_int_equal(
+		    launch_build_env(&f, "/e", caller, &hijack[i], 1, NULL, 0, &out, &err),
+		    BURROW_EUSAGE);
+		assert_non_null(strstr(err.buf, hijack[i]));
+		strvec_release(&out);
+	}
+	/* --env sets them explicitly, as given */
+	assert_int_equal(launch_build_env(&f, "/e", caller, NULL, 0, set, 2, &out, &err), 0);
+	assert_string_equal(launch_getenv(out.v, "PYTHONPATH"), "/explicit");
+	assert_string_equal(launch_getenv(out.v, "TZ"), "/anything");
+	strvec_release(&out);
+	launch_facts_release(&f);
+	strbuf_release(&err);
+}
+
 static void test_facts_round_trip(void **state)
 {
 	struct manifest m;
@@ -235,6 +308,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_allowlist),
+	    cmocka_unit_test(test_allowlist_values),
 	    cmocka_unit_test(test_facts_round_trip),
 	    cmocka_unit_test(test_find),
 	    cmocka_unit_test(test_user),
