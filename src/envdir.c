@@ -125,6 +125,7 @@ static int each_leftover(struct envdir *e, int (*fn)(struct envdir *, const char
 			close(fd);
 		return -1;
 	}
+	rewinddir(d); /* the dup shares parent_fd's offset: a second walk starts over */
 	while (!r && (de = readdir(d)))
 		if ((kind = leftover_kind(e, de->d_name)))
 			r = fn(e, de->d_name, kind);
@@ -232,10 +233,25 @@ int envdir_lock(struct envdir *e, int wait_seconds, struct strbuf *err)
 	e->lock_fd =
 	    openat(e->parent_fd, name,
 	           O_RDWR | O_CREAT | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC, 0644);
-	if (e->lock_fd < 0)
-		return error_set(err, errno == ELOOP ? BURROW_EINTEGRITY : BURROW_EFAIL,
+	if (e->lock_fd < 0) {
+		int saved = errno;
+		struct stat st;
+		/* another user's file in a sticky folder: the kernel refuses
+		 * even root (protected_regular); say whose it is */
+		if (saved != ELOOP && fstatat(e->parent_fd, name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+		    !owned_by_us(&st))
+			return error_set(err, BURROW_EINTEGRITY,
+			                 "%s: lock file %s is not yours (%s, owner uid %u): not "
+			                 "used; remove it if no burrow of yours is running",
+			                 e->path, name,
+			                 S_ISLNK(st.st_mode)   ? "a symlink"
+			                 : S_ISREG(st.st_mode) ? "a regular file"
+			                                       : "not a regular file",
+			                 (unsigned)st.st_uid);
+		return error_set(err, saved == ELOOP ? BURROW_EINTEGRITY : BURROW_EFAIL,
 		                 "%s: cannot create lock file %s: %s", e->path, name,
-		                 errno == ELOOP ? "it is a symlink" : strerror(errno));
+		                 saved == ELOOP ? "it is a symlink" : strerror(saved));
+	}
 	if ((n = lock_ours(e, name, err)))
 		return n;
 	clock_gettime(CLOCK_MONOTONIC, &start);

@@ -1513,9 +1513,10 @@ int install_run(const struct install_options *o, struct install_result *res, str
 	if ((r = cache_open(&c, o->cache_dir, err)))
 		return r;
 	if (!o->fetch_only) {
-		if ((r = envdir_open(&ed, o->env_path, err)))
+		r = envdir_open(&ed, o->env_path, err);
+		have_env = 1; /* closed at out even when the open failed half-way */
+		if (r)
 			goto out;
-		have_env = 1;
 		if ((r = envdir_lock(&ed, o->wait_seconds, err)))
 			goto out;
 		if (o->create && envdir_exists(&ed)) {
