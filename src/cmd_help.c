@@ -76,7 +76,8 @@ struct help_command {
 	 "VAR",                                                                                    \
 	 KIND_WORD,                                                                                \
 	 NULL,                                                                                     \
-	 "let the caller's VAR through (repeatable; never a loader variable LD_*)",                \
+	 "let the caller's VAR through (repeatable; never LD_*, PYTHON*, MALLOC_*, GCONV_PATH, "   \
+	 "GLIBC_TUNABLES, LOCPATH, BASH_ENV or ENV: set those with --env)",                        \
 	 NULL},                                                                                    \
 	{                                                                                          \
 		"--env", "K=V", KIND_WORD, NULL, "set K to V, after [run].env (repeatable)", NULL  \
@@ -133,13 +134,18 @@ static const struct help_command help_commands[] = {
      "Execs CMD inside ENV, without a fork: CMD keeps burrow's pid (PID 1 in a container), gets "
      "signals directly and its exit status is burrow's.  The environment is built from nothing: "
      "from the caller only HOME USER LOGNAME LANG LANGUAGE LC_* TERM TZ TMPDIR HOSTNAME NO_COLOR, "
-     "the manifest's [run].pass and --keep; then PATH=ENV/bin:[run].path, VIRTUAL_ENV and "
+     "the manifest's [run].pass and --keep (a LANG, LANGUAGE, LC_* or TERM holding '/', '%' or "
+     "'..', a TZ naming a file outside /usr/share/zoneinfo, a TMPDIR that is not an absolute "
+     "directory the target user can write are dropped, as sudo does); then PATH=ENV/bin:"
+     "[run].path, VIRTUAL_ENV and "
      "PYTHONNOUSERSITE=1 for a Python env, [run].env, and --env.  CMD is looked up on that PATH, "
      "never the caller's.\n"
      "With --user (root only; to oneself it is a no-op) burrow drops privileges like su-exec and "
      "gosu: supplementary groups (the user's, or just GROUP when one is given), then gid, then "
      "uid, then NO_NEW_PRIVS; HOME, USER and LOGNAME become the user's from passwd (HOME=/ for a "
      "uid without an entry).  A bare UID must exist in passwd.\n"
+     "As root (without --user to another user), an env that another user owns or can write is "
+     "refused (exit 6): take it back with chown -R root: and chmod -R go-w, or use --user.\n"
      "Exit status: CMD's own; 126 found but not executable; 127 not found.",
      KIND_DIR,
      NULL,
@@ -163,10 +169,11 @@ static const struct help_command help_commands[] = {
     {"check",
      "ENV [--json]",
      "Checks ENV: integrity (every recorded file with its recorded sha256 and mode; nothing "
-     "unrecorded in site-packages), consistency (every installed distribution's requirements "
+     "unrecorded anywhere in ENV; .burrow/run as .burrow/manifest.toml gives it), consistency (every installed distribution's requirements "
      "satisfied), and leaks (sys.path entries and imports from outside ENV and the base "
      "interpreter's stdlib; ELF libraries resolved from outside ENV beyond glibc's own).  Exit "
-     "status 1 on any finding: made to fail a Docker build.",
+     "status 1 on any finding: made to fail a Docker build.  As root, an env another user owns "
+     "or can write is an unsafe finding, and its interpreter probe runs as nobody.",
      KIND_DIR,
      NULL,
      {{"--json", NULL, KIND_NONE, NULL, "print the findings as JSON", NULL}}},
@@ -395,6 +402,16 @@ static void man_option(FILE *f, const struct help_option *o)
 
 static const char *const more_env[][2] = {
     {"BURROW_LINK_MODE", "as --link-mode of create and install"},
+    {"BURROW_CONNECT_TIMEOUT", "seconds to connect (default 30)"},
+    {"BURROW_STALL_TIMEOUT", "seconds below 1 KiB/s before a transfer is abandoned (default 30)"},
+    {"BURROW_TIMEOUT",
+     "overall seconds per transfer, retries included, for index pages and artifacts alike "
+     "(default 60 for an index page, 900 for an artifact): a server trickling a page just above "
+     "the stall limit is cut"},
+    {"BURROW_RETRIES", "extra attempts after the first on 408, 429, 5xx and transient errors "
+                       "(default 4)"},
+    {"HOME", "credentials for a repository's host come from $HOME/.netrc; a page fetched with "
+             "them is never stored in the cache"},
     {"SSL_CERT_FILE", "as --cacert, when BURROW_CACERT is not set"},
     {"XDG_CACHE_HOME", "the cache is $XDG_CACHE_HOME/burrow unless BURROW_CACHE_DIR is set"},
     {"SOURCE_DATE_EPOCH", "the timestamps pack writes"},
@@ -408,7 +425,8 @@ static const char *const exit_codes[][2] = {
     {"3", "the manifest is invalid"},
     {"4", "cannot resolve"},
     {"5", "fetch failed"},
-    {"6", "integrity failure or unsafe archive"},
+    {"6", "integrity failure, unsafe archive, or something another user could have written "
+          "refused: a leftover, lock, env record or interpreter not owned by you (or root)"},
     {"7", "the env is locked by another process past --wait"},
     {"126, 127", "run: the command is not executable, not found"},
     {"130, 143", "interrupted by SIGINT, SIGTERM"},
