@@ -169,7 +169,8 @@ static const struct help_command help_commands[] = {
     {"check",
      "ENV [--json]",
      "Checks ENV: integrity (every recorded file with its recorded sha256 and mode; nothing "
-     "unrecorded anywhere in ENV; .burrow/run as .burrow/manifest.toml gives it), consistency (every installed distribution's requirements "
+     "unrecorded anywhere in ENV; .burrow/run as .burrow/manifest.toml gives it), consistency "
+     "(every installed distribution's requirements "
      "satisfied), and leaks (sys.path entries and imports from outside ENV and the base "
      "interpreter's stdlib; ELF libraries resolved from outside ENV beyond glibc's own).  Exit "
      "status 1 on any finding: made to fail a Docker build.  As root, an env another user owns "

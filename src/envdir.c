@@ -3,6 +3,7 @@
  */
 #include "envdir.h"
 
+#include "trust.h"
 #include "util/error.h"
 #include "util/fs.h"
 #include "util/signals.h"
@@ -146,13 +147,6 @@ static void sweep(struct envdir *e)
 	each_leftover(e, sweep_one);
 }
 
-/* A leftover or lock is ours when the effective user owns it and nobody
- * else can write it; anything else may be another user's plant. */
-static int owned_by_us(const struct stat *st)
-{
-	return st->st_uid == geteuid() && !(st->st_mode & (S_IWGRP | S_IWOTH));
-}
-
 static char foreign_name[NAME_MAX + 1];
 
 static int foreign(struct envdir *e, const char *name, int kind)
@@ -161,7 +155,7 @@ static int foreign(struct envdir *e, const char *name, int kind)
 
 	(void)kind;
 	if (fstatat(e->parent_fd, name, &st, AT_SYMLINK_NOFOLLOW) < 0 ||
-	    (S_ISDIR(st.st_mode) && owned_by_us(&st)))
+	    (S_ISDIR(st.st_mode) && trust_mine(&st)))
 		return 0;
 	snprintf(foreign_name, sizeof(foreign_name), "%s", name);
 	return 1;
@@ -197,7 +191,7 @@ static int lock_ours(struct envdir *e, const char *name, struct strbuf *err)
 
 	if (fstat(e->lock_fd, &st) < 0)
 		return error_set(err, BURROW_EFAIL, "%s: lock: %s", e->path, strerror(errno));
-	if (S_ISREG(st.st_mode) && st.st_nlink == 1 && owned_by_us(&st))
+	if (S_ISREG(st.st_mode) && st.st_nlink == 1 && trust_mine(&st))
 		return 0;
 	close(e->lock_fd);
 	e->lock_fd = -1;
@@ -239,7 +233,7 @@ int envdir_lock(struct envdir *e, int wait_seconds, struct strbuf *err)
 		/* another user's file in a sticky folder: the kernel refuses
 		 * even root (protected_regular); say whose it is */
 		if (saved != ELOOP && fstatat(e->parent_fd, name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
-		    !owned_by_us(&st))
+		    !trust_mine(&st))
 			return error_set(err, BURROW_EINTEGRITY,
 			                 "%s: lock file %s is not yours (%s, owner uid %u): not "
 			                 "used; remove it if no burrow of yours is running",

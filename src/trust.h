@@ -24,6 +24,11 @@
 #include <stddef.h>
 #include <sys/stat.h>
 
+/* 1 when st is the effective user's own (root's files are not, for
+ * anyone else) and has no group or other write bit: what a leftover or a
+ * lock beside an env must be, since anything else may be a plant. */
+int trust_mine(const struct stat *st);
+
 /* 1 when st is owned by the effective user or root and has no group or
  * other write bit; 0 otherwise. */
 int trust_ours(const struct stat *st);
