@@ -31,6 +31,7 @@
 #include "util/sha256.h"
 #include "util/signals.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -1064,6 +1065,78 @@ static int stage_bundle(struct linker *l, int tfd, struct pick *p, struct sqlite
 	return r;
 }
 
+/* Records one .pyc compileall wrote (rel: env-relative, in a __pycache__
+ * directory), owned by the bundle of its source file. */
+static int record_pyc(struct envdir *ed, struct sqlite3 *db, const char *rel, struct strbuf *err)
+{
+	struct strbuf src = STRBUF_INIT, data = STRBUF_INIT;
+	const char *pc = strstr(rel, "/__pycache__/"), *base, *dot;
+	struct tree_entry e;
+	sqlite3_stmt *st;
+	int r = 0;
+
+	if (!pc)
+		return 0;
+	base = pc + 13;
+	dot = strchr(base, '.');
+	strbuf_add(&src, rel, (size_t)(pc - rel) + 1);
+	strbuf_add(&src, base, dot ? (size_t)(dot - base) : strlen(base));
+	strbuf_addstr(&src, ".py");
+	memset(&e, 0, sizeof(e));
+	e.type = TREE_FILE;
+	e.mode = 0644;
+	if (fs_read_file(ed->staging_fd, rel, 256 << 20, &data) == 0) {
+		e.size = data.len;
+		sha256_buffer_hex(data.buf, data.len, e.sha256);
+	}
+	fchmodat(ed->staging_fd, rel, 0644, 0);
+	if (sqlite3_prepare_v2(db, "SELECT bundle FROM files WHERE path=?1", -1, &st, NULL) ==
+	    SQLITE_OK) {
+		sqlite3_bind_text(st, 1, src.buf, -1, SQLITE_STATIC);
+		if (sqlite3_step(st) == SQLITE_ROW)
+			r = state_add_file(db, (const char *)sqlite3_column_text(st, 0), rel, &e,
+			                   err);
+		sqlite3_finalize(st);
+	}
+	strbuf_release(&src);
+	strbuf_release(&data);
+	return r;
+}
+
+/* Walks the directory rel of the staging env (depth-bounded, links not
+ * followed) and records every regular *.pyc file in a __pycache__. */
+static int record_pycs(struct envdir *ed, struct sqlite3 *db, struct strbuf *rel, int depth,
+                       struct strbuf *err)
+{
+	int fd = fs_open_dir(ed->staging_fd, rel->buf, 0), r = 0;
+	size_t len = rel->len;
+	struct dirent *de;
+	DIR *d;
+
+	if (fd < 0 || depth > 64 || !(d = fdopendir(fd))) {
+		if (fd >= 0)
+			close(fd);
+		return 0;
+	}
+	while (!r && (de = readdir(d))) {
+		struct stat st;
+		size_t n = strlen(de->d_name);
+		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, "..") ||
+		    fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+			continue;
+		strbuf_setlen(rel, len);
+		strbuf_addch(rel, '/');
+		strbuf_addstr(rel, de->d_name);
+		if (S_ISDIR(st.st_mode))
+			r = record_pycs(ed, db, rel, depth + 1, err);
+		else if (S_ISREG(st.st_mode) && n > 4 && !strcmp(de->d_name + n - 4, ".pyc"))
+			r = record_pyc(ed, db, rel->buf, err);
+	}
+	strbuf_setlen(rel, len);
+	closedir(d);
+	return r;
+}
+
 /* Runs the base interpreter's compileall over site-packages in the staging
  * env (no code of any bundle runs: compileall only compiles), then records
  * the .pyc files it wrote, each owned by its source's bundle. */
@@ -1076,7 +1149,6 @@ static int compile_site(const struct target *t, struct envdir *ed, struct sqlite
 	ssize_t n;
 	pid_t pid;
 	int status, r = 0;
-	FILE *f;
 
 	snprintf(link, sizeof(link), "/proc/self/fd/%d", ed->staging_fd);
 	n = readlink(link, root, sizeof(root) - 1);
@@ -1106,54 +1178,11 @@ static int compile_site(const struct target *t, struct envdir *ed, struct sqlite
 		                 "--compile: %s -m compileall failed (status %d)", t->py.executable,
 		                 WIFEXITED(status) ? WEXITSTATUS(status) : -1);
 	}
-	/* Record what it wrote. */
+	/* Record what it wrote: walked fd-relative, no shell (a quote in the
+	 * env path must not become a command). */
 	strbuf_reset(&out);
-	strbuf_addf(&out, "find '%s' -name '*.pyc' -path '*/__pycache__/*' -type f", dir.buf);
-	f = popen(out.buf, "r");
-	if (f) {
-		char line[PATH_MAX];
-		size_t rootlen = strlen(root) + 1;
-		while (!r && fgets(line, sizeof(line), f)) {
-			struct strbuf src = STRBUF_INIT, data = STRBUF_INIT;
-			struct tree_entry e;
-			const char *rel, *pc, *base;
-			sqlite3_stmt *st;
-			char *dot;
-
-			line[strcspn(line, "\n")] = '\0';
-			if (strlen(line) <= rootlen)
-				continue;
-			rel = line + rootlen;
-			pc = strstr(rel, "/__pycache__/");
-			if (!pc)
-				continue;
-			base = pc + 13;
-			dot = strchr(base, '.');
-			strbuf_add(&src, rel, (size_t)(pc - rel) + 1);
-			strbuf_add(&src, base, dot ? (size_t)(dot - base) : strlen(base));
-			strbuf_addstr(&src, ".py");
-			memset(&e, 0, sizeof(e));
-			e.type = TREE_FILE;
-			e.mode = 0644;
-			if (fs_read_file(ed->staging_fd, rel, 256 << 20, &data) == 0) {
-				e.size = data.len;
-				sha256_buffer_hex(data.buf, data.len, e.sha256);
-			}
-			fchmodat(ed->staging_fd, rel, 0644, 0);
-			if (sqlite3_prepare_v2(db, "SELECT bundle FROM files WHERE path=?1", -1,
-			                       &st, NULL) == SQLITE_OK) {
-				sqlite3_bind_text(st, 1, src.buf, -1, SQLITE_STATIC);
-				if (sqlite3_step(st) == SQLITE_ROW)
-					r = state_add_file(db,
-					                   (const char *)sqlite3_column_text(st, 0),
-					                   rel, &e, err);
-				sqlite3_finalize(st);
-			}
-			strbuf_release(&src);
-			strbuf_release(&data);
-		}
-		pclose(f);
-	}
+	strbuf_addstr(&out, t->py.site_rel);
+	r = record_pycs(ed, db, &out, 0, err);
 	strbuf_release(&dir);
 	strbuf_release(&out);
 	return r;

@@ -275,26 +275,30 @@ static int name_in(const char *kv, size_t klen, char *const *names, size_t n)
  * beneath the zoneinfo folder.  1 when the value may pass. */
 static int value_ok(const char *kv, size_t klen)
 {
-	const char *v = kv + klen + 1;
+	const char *v = kv + klen + 1, *p;
+	int locale = (klen == 4 && !strncmp(kv, "LANG", 4)) ||
+	             (klen == 8 && !strncmp(kv, "LANGUAGE", 8)) ||
+	             (klen == 4 && !strncmp(kv, "TERM", 4)) || (klen > 3 && !strncmp(kv, "LC_", 3));
+	int tz = klen == 2 && !strncmp(kv, "TZ", 2);
+	int tmpdir = klen == 6 && !strncmp(kv, "TMPDIR", 6);
 
+	if (!locale && !tz && !tmpdir)
+		return 1; /* other names pass as they are */
 	if (strlen(v) >= PATH_MAX)
 		return 0;
-	for (const char *p = v; *p; p++)
+	for (p = v; *p; p++)
 		if ((unsigned char)*p < 0x20 || *p == 0x7f)
 			return 0;
-	if ((klen == 4 && !strncmp(kv, "LANG", 4)) || (klen == 8 && !strncmp(kv, "LANGUAGE", 8)) ||
-	    (klen == 4 && !strncmp(kv, "TERM", 4)) || (klen > 3 && !strncmp(kv, "LC_", 3)))
+	if (locale)
 		return !strchr(v, '/') && !strchr(v, '%') && !strstr(v, "..");
-	if (klen == 2 && !strncmp(kv, "TZ", 2)) {
+	if (tz) {
 		if (*v == ':')
 			v++;
 		if (*v == '/' && strncmp(v, LAUNCH_ZONEINFO "/", sizeof(LAUNCH_ZONEINFO)))
 			return 0;
 		return !strstr(v, "..");
 	}
-	if (klen == 6 && !strncmp(kv, "TMPDIR", 6))
-		return *v == '/' && !strstr(v, "/..");
-	return 1;
+	return *v == '/' && !strstr(v, "/..");
 }
 
 int launch_build_env(const struct launch_facts *f, const char *root, char *const *caller,
@@ -414,7 +418,11 @@ int launch_find(const char *cmd, const char *path, struct strbuf *out, struct st
 	                 path);
 }
 
-void launch_check_tmpdir(struct strvec *envp, const struct launch_facts *f, char *const *set,
+/* Drops a TMPDIR that came from the caller from envp unless it names a
+ * directory the current (real) user can write and search; one set by
+ * [run].env (in f) or --env (set) stays.  Called after the privilege drop,
+ * so "current" is the target user. */
+static void check_tmpdir(struct strvec *envp, const struct launch_facts *f, char *const *set,
                          size_t nset)
 {
 	const char *v = launch_getenv(envp->v, "TMPDIR");
@@ -480,7 +488,7 @@ int launch_env_for(const char *env_path, char *const *keep, size_t nkeep, char *
 		return r;
 	r = launch_build_env(&f, root, environ, keep, nkeep, set, nset, out, err);
 	if (!r)
-		launch_check_tmpdir(out, &f, set, nset);
+		check_tmpdir(out, &f, set, nset);
 	launch_facts_release(&f);
 	return r;
 }
@@ -716,7 +724,7 @@ int launch_run(const char *env_path, const char *user, char *const *keep, size_t
 		goto out;
 	}
 	/* as the target user: TMPDIR only when they can write it */
-	launch_check_tmpdir(&envp, &f, set, nset);
+	check_tmpdir(&envp, &f, set, nset);
 	launch_facts_release(&f);
 	path = launch_getenv(envp.v, "PATH");
 	if ((r = launch_find(argv[0], path ? path : "", &prog, err)))

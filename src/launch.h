@@ -54,13 +54,6 @@ int launch_build_env(const struct launch_facts *f, const char *root, char *const
                      char *const *keep, size_t nkeep, char *const *set, size_t nset,
                      struct strvec *out, struct strbuf *err);
 
-/* Drops a TMPDIR that came from the caller from envp unless it names a
- * directory the current (real) user can write and search; one set by
- * [run].env (in f) or --env (set) stays.  Called after the privilege drop,
- * so "current" is the target user. */
-void launch_check_tmpdir(struct strvec *envp, const struct launch_facts *f, char *const *set,
-                         size_t nset);
-
 /* The value of name in a NULL-terminated "K=V" vector, or NULL. */
 const char *launch_getenv(char *const *envp, const char *name);
 

@@ -210,6 +210,9 @@ def test_app_user_env_state_db_interpreter(tmp_path, burrow, shared_tmp, user_fa
         assert p.returncode == 6, (p.stdout, p.stderr)
         assert "uid %d" % her.uid in p.stderr and "chown -R root:" in p.stderr, p.stderr
         assert markers(marker) == [], "her program ran"
+    # list reads state.db: refused the same way
+    p = burrow("list", env)
+    assert p.returncode == 6 and "uid %d" % her.uid in p.stderr, (p.stdout, p.stderr)
     # given back to root, the env installs again (state.db still names her
     # program, which is then found afresh and refused: not run either)
     subprocess.run(["chown", "-R", "root:root", env], check=True)
@@ -551,3 +554,23 @@ def test_tmpdir_only_when_the_target_user_can_write_it(tmp_path, burrow, shared_
     p = burrow("run", "--user", her.name, "--env", "TMPDIR=" + roots, env, "--", "show",
                check=0)
     assert p.stdout == "TMPDIR=%s\n" % roots, p.stdout
+
+
+def test_compile_env_path_with_a_quote_runs_no_shell(tmp_path, burrow):
+    """--compile records the .pyc files it made; an env path holding a
+    quote and a command substitution must stay a path (no shell)."""
+    witness = tmp_path / "witness"
+    env = tmp_path / "a'$(touch witness)'b"
+    wh = tmp_path / "wheelhouse"
+    wh.mkdir()
+    w = build_wheel(wh, "comp", "1.0", {"comp/__init__.py": "X = 1\n"})
+    m = tmp_path / "m.toml"
+    m.write_text('[env]\npython = "%s"\n\n' % PYTHON +
+                 manifest_text([str(wh)], [("comp", "1.0", [sha256_file(w)])]))
+    burrow("create", env, "--manifest", m, "--compile", check=0, cwd=tmp_path)
+    assert not witness.exists(), "a shell ran the env path"
+    db = sqlite3.connect(str(env / ".burrow" / "state.db"))
+    rows = [r[0] for r in db.execute("SELECT path FROM files WHERE path LIKE '%.pyc'")]
+    db.close()
+    assert rows and all("/__pycache__/" in r for r in rows), rows
+    burrow("check", env, check=0)

@@ -122,7 +122,9 @@ static void test_allowlist_values(void **state)
 	char *caller2[] = {(char *)"TZ=:/usr/share/zoneinfo/Europe/Paris",
 	                   (char *)"TERM=xterm-256color", (char *)"TMPDIR=/tmp",
 	                   (char *)"LANG=C.UTF-8", NULL};
-	char *caller3[] = {(char *)"TZ=Europe/../../../tmp/x", (char *)"TMPDIR=/tmp/../etc", NULL};
+	char *caller3[] = {(char *)"TZ=Europe/../../../tmp/x", (char *)"TMPDIR=/tmp/../etc",
+	                   (char *)"PEM=-----BEGIN\nabc\n", NULL};
+	char *pem[] = {(char *)"PEM"};
 	char *hijack[] = {(char *)"PYTHONPATH",     (char *)"PYTHONHOME", (char *)"GCONV_PATH",
 	                  (char *)"GLIBC_TUNABLES", (char *)"LOCPATH",    (char *)"MALLOC_CHECK_",
 	                  (char *)"BASH_ENV",       (char *)"ENV",        (char *)"LD_PRELOAD"};
@@ -157,9 +159,11 @@ static void test_allowlist_values(void **state)
 	assert_string_equal(launch_getenv(out.v, "LANG"), "C.UTF-8");
 	strvec_release(&out);
 
-	assert_int_equal(launch_build_env(&f, "/e", caller3, NULL, 0, NULL, 0, &out, &err), 0);
+	assert_int_equal(launch_build_env(&f, "/e", caller3, pem, 1, NULL, 0, &out, &err), 0);
 	assert_null(launch_getenv(out.v, "TZ"));
 	assert_null(launch_getenv(out.v, "TMPDIR"));
+	/* values of other names pass as they are, newlines included */
+	assert_string_equal(launch_getenv(out.v, "PEM"), "-----BEGIN\nabc\n");
 	strvec_release(&out);
 
 	for (i = 0; i < sizeof(hijack) / sizeof(hijack[0]); i++) {
