@@ -860,6 +860,17 @@ static int walk(struct audit_ctx *c, int dfd, const char *rel, int depth, struct
 			strbuf_release(&path);
 			continue; /* gone meanwhile */
 		}
+		/* as root, one file or directory deeper in the env that another
+		 * user owns or can write is enough: the probe must not run as root */
+		if (!c->foreign && geteuid() == 0 && !S_ISLNK(st.st_mode) && !trust_ours(&st)) {
+			c->foreign = 1;
+			if (finding(c->rep, "unsafe", path.buf,
+			            "owned by uid %u, mode %04o: another user can change code "
+			            "in this env; the interpreter probe runs as %s",
+			            (unsigned)st.st_uid, (unsigned)(st.st_mode & 07777),
+			            AUDIT_PROBE_USER) < 0)
+				r = error_set(err, BURROW_EFAIL, "out of memory");
+		}
 		if (S_ISDIR(st.st_mode)) {
 			int sub =
 			    openat(dfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);

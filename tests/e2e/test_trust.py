@@ -264,6 +264,24 @@ def test_check_runs_pth_as_nobody(tmp_path, burrow, shared_tmp, user_factory):
     assert ran == ["pth-65534"], ran  # nobody, the probe's user
 
 
+def test_check_world_writable_site_packages(tmp_path, burrow, shared_tmp, user_factory):
+    """A root env with one world-writable directory deep inside: her .pth
+    there is found, and runs as nobody, not as root."""
+    her = user_factory()
+    marks = sticky_dir(shared_tmp, "marks")
+    env = os.path.join(shared_tmp, "app")
+    py_env(burrow, tmp_path, env)
+    sp = os.path.join(env, SITE)
+    os.chmod(sp, 0o777)
+    her.run(["sh", "-c", 'printf "%s\\n" "$1" > "$2"', "sh",
+             "import os; open('%s/pth-%%d' %% os.getuid(), 'w').close()" % marks,
+             os.path.join(sp, "evil.pth")], check=0)
+    out = lines(burrow("check", env, check=1))
+    assert any(l.startswith("unsafe: %s: " % SITE) for l in out), out
+    assert any(l.startswith("stray-pth: %s/evil.pth" % SITE) for l in out), out
+    assert os.listdir(marks) == ["pth-65534"], os.listdir(marks)
+
+
 def test_run_facts_appended_lines(tmp_path, burrow, shared_tmp, user_factory):
     her = user_factory()
     env = os.path.join(shared_tmp, "app")
