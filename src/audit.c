@@ -1650,6 +1650,68 @@ out:
 	return r;
 }
 
+/* pyvenv.cfg is written by burrow, not recorded: its home must be the
+ * base interpreter's folder, system site-packages off, and no key beyond
+ * what python_venv_write writes (a home elsewhere moves the stdlib). */
+static int check_pyvenv(struct audit_ctx *c, struct strbuf *err)
+{
+	static const char *const keys[] = {"home", "include-system-site-packages", "version",
+	                                   "executable", "command"};
+	struct strbuf cfg = STRBUF_INIT, home = STRBUF_INIT, a = STRBUF_INIT;
+	const char *p, *slash = strrchr(c->python.buf, '/');
+	int rc = 0, saw_home = 0, saw_isp = 0;
+	size_t i;
+
+	if (!c->python.len || !(c->checks & AUDIT_INTEGRITY))
+		return 0;
+	strbuf_add(&home, c->python.buf,
+	           slash && slash != c->python.buf ? (size_t)(slash - c->python.buf) : 1);
+	if (fs_read_file(c->envfd, "pyvenv.cfg", 1 << 16, &cfg) < 0) {
+		rc = finding(c->rep, errno == ENOENT ? "missing" : "tampered", "pyvenv.cfg", "%s",
+		             strerror(errno));
+		goto out;
+	}
+	for (p = cfg.buf; *p && !rc; p += strcspn(p, "\n") + (p[strcspn(p, "\n")] ? 1 : 0)) {
+		size_t n = strcspn(p, "\n"), k = strcspn(p, " =\n");
+		const char *eq = memchr(p, '=', n), *v;
+		size_t vlen;
+		int known = 0;
+
+		if (!n)
+			continue;
+		for (i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
+			known |= k == strlen(keys[i]) && !strncmp(p, keys[i], k);
+		v = eq ? eq + 1 + (eq[1] == ' ') : p + n;
+		vlen = (size_t)(p + n - v);
+		strbuf_reset(&a);
+		strbuf_add_escaped(&a, p, n > 200 ? 200 : n);
+		if (!known || !eq)
+			rc = finding(c->rep, "tampered", "pyvenv.cfg",
+			             "a line venv does not write: %s", a.buf);
+		else if (k == 4 && !strncmp(p, "home", 4))
+			rc = (saw_home = vlen == home.len && !memcmp(v, home.buf, vlen))
+			         ? 0
+			         : finding(c->rep, "tampered", "pyvenv.cfg",
+			                   "%s, not the base interpreter's folder %s", a.buf,
+			                   home.buf);
+		else if (k == 28 && (saw_isp = vlen == 5 && !memcmp(v, "false", 5)) == 0)
+			rc = finding(c->rep, "tampered", "pyvenv.cfg",
+			             "%s: the system site-packages "
+			             "would join sys.path",
+			             a.buf);
+	}
+	if (!rc && !saw_home)
+		rc = finding(c->rep, "tampered", "pyvenv.cfg", "no home = %s", home.buf);
+	else if (!rc && !saw_isp)
+		rc = finding(c->rep, "tampered", "pyvenv.cfg",
+		             "no include-system-site-packages = false");
+out:
+	strbuf_release(&cfg);
+	strbuf_release(&home);
+	strbuf_release(&a);
+	return rc < 0 ? error_set(err, BURROW_EFAIL, "out of memory") : 0;
+}
+
 /* ---------------------------------------------------------------- main */
 
 static int load_python(struct audit_ctx *c, struct strbuf *err)
@@ -1726,7 +1788,7 @@ int audit_run(const char *env_path, unsigned checks, struct audit_report *out, s
 		}
 		strbuf_release(&who);
 	}
-	if ((r = check_run_facts(&c, err)))
+	if ((r = check_run_facts(&c, err)) || (r = check_pyvenv(&c, err)))
 		goto out;
 	qsort(c.files.items, c.files.len, sizeof(c.files.items[0]), cmp_entry);
 	out->files = c.files.len;

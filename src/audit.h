@@ -4,7 +4,8 @@
  *   integrity    every file state.db records is there with its sha256,
  *                size, type and mode; nothing unrecorded sits anywhere in
  *                the env; no .pth file that no distribution owns;
- *                .burrow/run says what .burrow/manifest.toml gives
+ *                .burrow/run says what .burrow/manifest.toml gives;
+ *                pyvenv.cfg says what python_venv_write wrote
  *   consistency  every Requires-Dist / Requires of every installed
  *                distribution is met, markers evaluated for the env's
  *                interpreter (or this machine), extras honoured; the same

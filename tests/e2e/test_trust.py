@@ -592,3 +592,26 @@ def test_compile_env_path_with_a_quote_runs_no_shell(tmp_path, burrow):
     db.close()
     assert rows and all("/__pycache__/" in r for r in rows), rows
     burrow("check", env, check=0)
+
+
+def test_check_pyvenv_cfg(tmp_path, burrow):
+    """pyvenv.cfg is not recorded (burrow writes it), so check compares it
+    with what it must say: a home elsewhere moves the stdlib."""
+    env = tmp_path / "app"
+    py_env(burrow, tmp_path, env)
+    burrow("check", env, check=0)
+    cfg = env / "pyvenv.cfg"
+    text = cfg.read_text()
+    home = [l for l in text.splitlines() if l.startswith("home = ")][0]
+    cfg.write_text(text.replace(home, "home = /tmp/evil"))
+    out = lines(burrow("check", env, check=1))
+    assert any(l.startswith("tampered: pyvenv.cfg: home = /tmp/evil") for l in out), out
+    cfg.write_text(text.replace("include-system-site-packages = false",
+                                "include-system-site-packages = true"))
+    out = lines(burrow("check", env, check=1))
+    assert any(l.startswith("tampered: pyvenv.cfg: include-system") for l in out), out
+    cfg.write_text(text + "extra = 1\n")
+    out = lines(burrow("check", env, check=1))
+    assert any(l.startswith("tampered: pyvenv.cfg: a line") for l in out), out
+    cfg.write_text(text)
+    burrow("check", env, check=0)
