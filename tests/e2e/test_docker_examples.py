@@ -205,7 +205,9 @@ def make_base_image(config, engine):
         unavailable(config, "no Debian 12 root for debian:12-slim (scripts/debian-root "
                     "minbase: exit %d):\n%s" % (p.returncode, p.stderr[-2000:]))
     root = p.stdout.strip()
-    tar = subprocess.Popen(["tar", "--numeric-owner", "-C", root, "-c", "."],
+    # a shared lock: scripts/debian-root remakes the root under an exclusive one
+    tar = subprocess.Popen(["flock", "-s", root + ".lock",
+                            "tar", "--numeric-owner", "-C", root, "-c", "."],
                            stdout=subprocess.PIPE)
     engine.docker("import", "-", "debian:12-slim", stdin=tar.stdout, timeout=600)
     tar.stdout.close()
