@@ -44,7 +44,7 @@ UNIT  := $(patsubst tests/unit/%.c,$(BUILD)/unit/%,$(wildcard tests/unit/test_*.
 FUZZ_SRC := $(wildcard tests/fuzz/fuzz_*.c)
 REPLAY := $(patsubst tests/fuzz/%.c,$(BUILD)/replay/%,$(FUZZ_SRC))
 
-.PHONY: all deps test unit conformance fuzz-replay e2e demo fuzz install bench clean format checksrc man
+.PHONY: all deps test unit conformance fuzz-replay e2e demo fuzz fuzz-run install bench clean format checksrc man
 
 all: $(BUILD)/burrow $(BUILD)/burrow-core
 
@@ -86,7 +86,10 @@ check: all $(UNIT) $(BUILD)/toml-decoder $(REPLAY)
 	@scripts/run-fuzz-replay $(BUILD)/replay
 	@BURROW=$(abspath $(BUILD)/burrow) BURROW_BUILD=$(abspath $(BUILD)) scripts/run-e2e
 
-demo: deps all
+# deps, then a fresh make: PKG_CFLAGS above was computed when this Makefile
+# was read, maybe before install-deps put pkg-config and the -dev packages in.
+demo: deps
+	@$(MAKE) --no-print-directory all
 	@scripts/demo
 
 FUZZ_BIN := $(patsubst tests/fuzz/%.c,build/fuzz/%,$(FUZZ_SRC))
@@ -94,7 +97,10 @@ build/fuzz/%: tests/fuzz/%.c $(CORE)
 	@mkdir -p $(dir $@)
 	clang -std=c11 -D_GNU_SOURCE -g -O1 -fsanitize=fuzzer,address,undefined -Isrc $(PKG_CFLAGS) -o $@ $< $(CORE) $(LDLIBS)
 
-fuzz: deps $(FUZZ_BIN)
+fuzz: deps
+	@$(MAKE) --no-print-directory fuzz-run
+
+fuzz-run: $(FUZZ_BIN)
 	@scripts/run-fuzz $(FUZZ_SECONDS) $(FUZZ_JOBS) $(FUZZ_BIN)
 
 man: $(BUILD)/burrow.1
@@ -112,7 +118,8 @@ install: all man
 	install -d $(DESTDIR)$(PREFIX)/share/bash-completion/completions
 	install -m 0644 $(BUILD)/burrow.bash $(DESTDIR)$(PREFIX)/share/bash-completion/completions/burrow
 
-bench: deps all
+bench: deps
+	@$(MAKE) --no-print-directory all
 	@scripts/bench
 
 format:

@@ -1,4 +1,3 @@
-# syntax=docker/dockerfile:1
 # burrow-base: Debian 12, its python3, and burrow from `make install`:
 #   make && make install DESTDIR=$PWD/dist PREFIX=/usr/local
 #   docker build -t burrow-base -f base.Dockerfile .

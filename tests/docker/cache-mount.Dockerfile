@@ -1,4 +1,3 @@
-# syntax=docker/dockerfile:1
 FROM burrow-base
 # docker build --build-arg INDEX_URL=https://mirror.internal/simple/ ...
 ARG INDEX_URL

@@ -1,4 +1,3 @@
-# syntax=docker/dockerfile:1
 FROM burrow-base AS build
 COPY app.toml /srv/app.toml
 COPY wheelhouse/ /wheelhouse/

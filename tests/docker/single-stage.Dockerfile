@@ -1,4 +1,3 @@
-# syntax=docker/dockerfile:1
 FROM burrow-base
 COPY wheelhouse/ /wheelhouse/
 COPY app.toml /srv/app.toml
