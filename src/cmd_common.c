@@ -7,6 +7,7 @@
 
 #include "util/error.h"
 
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,6 +24,29 @@ int cmd_fail(int code, const struct strbuf *err)
 	if (code)
 		fprintf(stderr, "burrow: error: %s\n", err && err->len ? err->buf : "failed");
 	return code;
+}
+
+int cmd_close_stdout(int code)
+{
+	int failed = ferror(stdout) != 0, e = 0;
+
+	if (fflush(stdout) != 0) {
+		failed = 1;
+		e = errno;
+	}
+	/* EBADF with nothing written: stdout was closed, and nothing was lost */
+	if (fclose(stdout) != 0 && (failed || errno != EBADF)) {
+		if (!e)
+			e = errno;
+		failed = 1;
+	}
+	if (!failed)
+		return code;
+	if (e)
+		fprintf(stderr, "burrow: error: write error on standard output: %s\n", strerror(e));
+	else
+		fprintf(stderr, "burrow: error: write error on standard output\n");
+	return code ? code : BURROW_EFAIL;
 }
 
 int cmd_usage(const char *cmd, const char *fmt, ...)

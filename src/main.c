@@ -277,7 +277,7 @@ static void usage(FILE *f)
 	cmd_help_overview(f);
 }
 
-int main(int argc, char **argv)
+static int dispatch(int argc, char **argv)
 {
 	int i = 1;
 	size_t k;
@@ -321,4 +321,9 @@ int main(int argc, char **argv)
 	fprintf(stderr, "burrow: unknown command \"%s\"\n", argv[i]);
 	usage(stderr);
 	return BURROW_EUSAGE;
+}
+
+int main(int argc, char **argv)
+{
+	return cmd_close_stdout(dispatch(argc, argv));
 }

@@ -239,7 +239,7 @@ static int parse_hash(struct ctx *c, const struct toml_value *v, const char *bna
 	if (strncmp(s, "sha256:", 7) != 0 || v->u.str.len != 7 + 64) {
 		struct strbuf e = STRBUF_INIT;
 		int r;
-		strbuf_add_escaped(&e, s, v->u.str.len > 80 ? 80 : v->u.str.len);
+		strbuf_add_escaped(&e, s, v->u.str.len);
 		r = fail_at(c, v->line, v->column,
 		            "bundle \"%s\": malformed hash \"%s\" (want \"sha256:\" and 64 hex "
 		            "digits)",
@@ -290,8 +290,8 @@ static int parse_bundle(struct ctx *c, const struct toml_value *t)
 	if (!pep503_valid(name->value->u.str.ptr)) {
 		struct strbuf e = STRBUF_INIT;
 		strbuf_add_escaped(&e, name->value->u.str.ptr, name->value->u.str.len);
-		r = fail_at(c, name->value->line, name->value->column, "invalid bundle name \"%s\"",
-		            e.buf);
+		r = fail_at(c, name->value->line, name->value->column,
+		            "invalid bundle name \"%s\" (%s)", e.buf, PEP503_NAME_RULE);
 		strbuf_release(&e);
 		return r;
 	}

@@ -394,7 +394,7 @@ fail(struct unpacker *u, int code, const char *name, size_t len, const char *fmt
 	strbuf_add_escaped(u->err, u->label, strlen(u->label));
 	if (name) {
 		strbuf_addstr(u->err, ": entry \"");
-		strbuf_add_escaped(u->err, name, len > 512 ? 512 : len);
+		strbuf_add_escaped(u->err, name, len);
 		strbuf_addstr(u->err, len > 512 ? "...\": " : "\": ");
 	} else {
 		strbuf_addstr(u->err, ": ");
@@ -419,7 +419,7 @@ static int fail_archive(struct unpacker *u, const char *name, size_t len, const 
 	int r = fail(u, BURROW_EINTEGRITY, name, len, "%s", what);
 	if (s && u->err) {
 		strbuf_addstr(u->err, " (");
-		strbuf_add_escaped(u->err, s, strlen(s) > 200 ? 200 : strlen(s));
+		strbuf_add_escaped(u->err, s, strlen(s));
 		strbuf_addstr(u->err, ")");
 	}
 	return r;
@@ -855,7 +855,7 @@ int unpack_tar(int archive_fd, int dest_dirfd, const struct unpack_limits *lim, 
 		r = fail(&u, BURROW_EINTEGRITY, NULL, 0, "not a tar archive");
 		if (s) {
 			strbuf_addstr(err, " (");
-			strbuf_add_escaped(err, s, strlen(s) > 200 ? 200 : strlen(s));
+			strbuf_add_escaped(err, s, strlen(s));
 			strbuf_addstr(err, ")");
 		}
 		goto done;
