@@ -55,6 +55,7 @@ struct pick {
 	int64_t size;    /* the size the index or lock declares, -1 unknown */
 	struct tree_list entries;
 	struct strbuf info; /* "Key: value" lines kept with the cache tree */
+	char corrupt[65];   /* the hash of a corrupt cached copy removed, or "" */
 };
 
 /* What the env is for: the interpreter of a Python env (its tags and
@@ -164,8 +165,13 @@ static int fits(const struct target *t, const struct filename_info *fi, int *ran
 	return 1;
 }
 
-/* A pinned artifact already in the cache that fits this machine. */
-static int pick_from_cache(const struct target *t, struct cache *c, struct pick *p)
+/* A pinned artifact already in the cache that fits this machine.  An
+ * archive whose tree is gone is re-hashed first (the unpack would refuse
+ * it anyway): a corrupt copy is removed with a warning, so that it is
+ * fetched again instead of failing every install until the cache is
+ * cleaned by hand; p->corrupt says so. */
+static int pick_from_cache(const struct install_options *o, const struct target *t, struct cache *c,
+                           struct pick *p)
 {
 	int best_rank = -1;
 	size_t i;
@@ -186,6 +192,18 @@ static int pick_from_cache(const struct target *t, struct cache *c, struct pick 
 		     versions_equal(fi.version, p->b->version) && fits(t, &fi, &rank, &why) &&
 		     (best_rank < 0 || rank < best_rank);
 		strbuf_release(&why);
+		if (ok && !cache_tree_has(c, sha)) {
+			char got[65];
+			if (cache_archive_verify(c, sha, got) == 0) {
+				progress(o, "warning",
+				         "cached archive %s (%s) was corrupt (it hashes to %s): "
+				         "removed, "
+				         "fetching it again",
+				         sha, fn, got);
+				snprintf(p->corrupt, sizeof(p->corrupt), "%s", got);
+				ok = 0;
+			}
+		}
 		if (!ok) {
 			free(fn);
 			continue;
@@ -629,6 +647,7 @@ static void on_fetched(void *arg, struct fetch_job *j, size_t k)
 		strbuf_addf(&j->err, "sha256 mismatch (expected %s%s, got %s) from %s",
 		            p->b->hashes[0], p->b->nhashes > 1 ? " or another pinned hash" : "",
 		            j->sha256, red.buf);
+		fetch_note_content_type(j, &j->err);
 		j->status = BURROW_EINTEGRITY;
 		strbuf_release(&red);
 		return;
@@ -1559,8 +1578,19 @@ int install_run(const struct install_options *o, struct install_result *res, str
 	}
 	progress(o, "resolve", "%zu bundle%s", n, n == 1 ? "" : "s");
 	for (i = 0; i < n; i++) {
-		if (pick_from_cache(&t, &c, &picks[i]))
+		if (pick_from_cache(o, &t, &c, &picks[i]))
 			continue;
+		if (o->fetch.offline && picks[i].corrupt[0]) {
+			struct strbuf loc = STRBUF_INIT;
+			where(o, picks[i].b, &loc);
+			r = error_set(
+			    err, BURROW_EINTEGRITY,
+			    "%s: %s==%s: the cached archive was corrupt (it hashed to %s) and "
+			    "was removed; run again without --offline to fetch it",
+			    loc.buf, picks[i].b->name, picks[i].b->version, picks[i].corrupt);
+			strbuf_release(&loc);
+			goto out;
+		}
 		if (o->fetch.offline && !o->m->nrepos && !picks[i].b->nfiles) {
 			r = error_set(err, BURROW_ERESOLVE,
 			              "%s: %s==%s: not in the cache (offline)", o->m->path,
