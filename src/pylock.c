@@ -444,7 +444,8 @@ static int parse_package(struct pl_ctx *c, const struct toml_value *t)
 	const struct toml_keyval *name = NULL, *version = NULL, *marker = NULL, *rpy = NULL,
 	                         *wheels = NULL, *sdist = NULL, *source = NULL;
 	const char *source_what = NULL;
-	struct manifest_bundle b, *p;
+	struct manifest_bundle b;
+	const struct manifest_bundle *o;
 	struct strbuf key = STRBUF_INIT, q = STRBUF_INIT;
 	struct pl_pkg pkg;
 	size_t i, j;
@@ -624,13 +625,11 @@ static int parse_package(struct pl_ctx *c, const struct toml_value *t)
 			b.nhashes++;
 		}
 	}
-	for (i = 0; i < c->m->nbundles; i++) {
-		if (strcmp(c->m->bundles[i].key, b.key))
-			continue;
-		if (same_marker(c->m->bundles[i].marker, b.marker)) {
+	for (o = manifest_find(c->m, b.key); o; o = manifest_find_next(c->m, o)) {
+		if (same_marker(o->marker, b.marker)) {
 			r = fail_at(c, name->value->line, name->value->column,
 			            "duplicate package \"%s\" (first at line %d)%s", b.name,
-			            c->m->bundles[i].line,
+			            o->line,
 			            b.marker ? " with the same marker" : "; give each a marker");
 			goto out;
 		}
@@ -641,13 +640,10 @@ static int parse_package(struct pl_ctx *c, const struct toml_value *t)
 		            PYLOCK_MAX_PACKAGES);
 		goto out;
 	}
-	p = realloc(c->m->bundles, (c->m->nbundles + 1) * sizeof(*p));
-	if (!p) {
+	if (manifest_add_bundle(c->m, &b) < 0) {
 		r = oom(c);
 		goto out;
 	}
-	c->m->bundles = p;
-	p[c->m->nbundles++] = b;
 	memset(&b, 0, sizeof(b));
 out:
 	bundle_free(&b);

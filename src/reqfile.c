@@ -677,13 +677,12 @@ static int add_bundle(struct rq_ctx *c, struct manifest_bundle *b, size_t name_o
 {
 	struct rq_load *ld = c->ld;
 	struct manifest *m = ld->m;
-	struct manifest_bundle *p;
+	const struct manifest_bundle *o;
 	const char **bp;
 	size_t i;
 
-	for (i = 0; i < m->nbundles; i++) {
-		if (strcmp(m->bundles[i].key, b->key))
-			continue;
+	for (o = manifest_find(m, b->key); o; o = manifest_find_next(m, o)) {
+		i = (size_t)(o - m->bundles);
 		if (same_marker(m->bundles[i].marker, b->marker)) {
 			const char *fp =
 			    i >= ld->first_bundle ? ld->bundle_path[i - ld->first_bundle] : NULL;
@@ -701,16 +700,13 @@ static int add_bundle(struct rq_ctx *c, struct manifest_bundle *b, size_t name_o
 	if (m->nbundles >= REQFILE_MAX_BUNDLES)
 		return fail_at(c, name_off, "too many requirements (at most %d)",
 		               REQFILE_MAX_BUNDLES);
-	p = realloc(m->bundles, (m->nbundles + 1) * sizeof(*p));
-	if (!p)
-		return oom(ld);
-	m->bundles = p;
 	bp = realloc(ld->bundle_path, (m->nbundles + 1 - ld->first_bundle) * sizeof(*bp));
 	if (!bp)
 		return oom(ld);
 	ld->bundle_path = bp;
 	bp[m->nbundles - ld->first_bundle] = c->path;
-	p[m->nbundles++] = *b;
+	if (manifest_add_bundle(m, b) < 0)
+		return oom(ld);
 	return 0;
 }
 

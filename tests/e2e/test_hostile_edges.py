@@ -275,3 +275,21 @@ def test_hostile_captive_portal_page_is_named(tmp_path, burrow, net):
     assert p.returncode == 6, p.stderr
     assert "text/html" in p.stderr and "sha256 mismatch" in p.stderr, p.stderr
     before.check()
+
+
+# -- a big manifest ---------------------------------------------------------
+
+def test_hostile_34000_bundles_duplicate_at_the_end(tmp_path, burrow):
+    """Every entry is read (make bench times this file's parse: linear
+    since manifest_find is a hash lookup); the duplicate at the end names
+    the first one's line."""
+    import hashlib
+    entry = '[[bundle]]\nname="p%d"\nversion="1"\nhashes=["sha256:%s"]\n'
+    out = [entry % (i, hashlib.sha256(b"%d" % i).hexdigest()) for i in range(34000)]
+    out.append((entry % (33999, HASH)).replace("p33999", "P33999"))
+    m = tmp_path / "big.toml"
+    m.write_text("".join(out))
+    p = burrow("fetch", "--manifest", m)
+    assert p.returncode == 3, p.stderr
+    assert '%s:136002:6: duplicate bundle "P33999" (first at line %d)' % (m, 33999 * 4 + 2) \
+        in p.stderr, p.stderr
