@@ -10,10 +10,12 @@
 #include "manifest.h"
 #include "util/strbuf.h"
 
+#include <stdint.h>
 #include <stdio.h>
 
 struct globals {
-	int quiet, verbose, offline, jobs, json, wait;
+	int quiet, verbose, offline, jobs, json;
+	int64_t wait_ms; /* --wait / BURROW_WAIT, given in seconds (decimals allowed) */
 	const char *cache_dir, *progress, *cacert;
 };
 extern struct globals globals;

@@ -224,7 +224,9 @@ static const struct help_option help_globals[] = {
      "the cache (default $XDG_CACHE_HOME/burrow, else ~/.cache/burrow)", "BURROW_CACHE_DIR"},
     {"--jobs", "N", KIND_WORD, NULL, "downloads at once (default 16)", "BURROW_JOBS"},
     {"--wait", "S", KIND_WORD, NULL,
-     "seconds to wait for an env another process is installing (default 600)", "BURROW_WAIT"},
+     "seconds to wait for an env another process is installing or whose state.db it holds "
+     "(decimals allowed: 0.5; default 600)",
+     "BURROW_WAIT"},
     {"--progress", "auto|plain|none", KIND_CHOICE, "auto plain none",
      "auto: a live line on a terminal, plain lines otherwise (as in a Docker build log); "
      "plain: one line per event; none: no progress",

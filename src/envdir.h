@@ -26,6 +26,8 @@
 
 #include "util/strbuf.h"
 
+#include <stdint.h>
+
 struct envdir {
 	char *path;       /* as given */
 	char *name;       /* last component */
@@ -38,9 +40,14 @@ struct envdir {
 /* Opens the parent directory of path (which must exist).  The env itself
  * need not exist.  Returns 0 or BURROW_EFAIL. */
 int envdir_open(struct envdir *e, const char *path, struct strbuf *err);
-/* Takes the exclusive lock, waiting up to wait_seconds (0: don't wait);
- * BURROW_ELOCKED names the holder's pid.  Then sweeps leftovers. */
-int envdir_lock(struct envdir *e, int wait_seconds, struct strbuf *err);
+/* Takes the exclusive lock, waiting up to wait_ms milliseconds (0: don't
+ * wait); BURROW_ELOCKED names the holder as the kernel reports it (its pid,
+ * and its name when it is not a burrow).  Then sweeps leftovers. */
+int envdir_lock(struct envdir *e, int64_t wait_ms, struct strbuf *err);
+/* For readers (the no-op check): a shared lock on the existing
+ * .ENV.lock, without waiting and without creating it.  0 held (until
+ * envdir_close), -1 when an install holds it or there is none. */
+int envdir_lock_shared(struct envdir *e);
 /* 1 when a crashed install left .NAME.staging-* or .NAME.old-* beside the
  * env (envdir_lock sweeps them), or when the parent cannot be read. */
 int envdir_has_leftovers(struct envdir *e);

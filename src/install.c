@@ -1289,7 +1289,7 @@ static int stage_env(const struct install_options *o, const struct target *t, st
 
 /* The env holds exactly this manifest already, and its trees exist. */
 static int is_noop(const struct install_options *o, const struct target *t, struct envdir *ed,
-                   struct cache *c)
+                   struct cache *c, struct state_wait *sw)
 {
 	struct strbuf v = STRBUF_INIT;
 	struct state_bundles sb;
@@ -1299,8 +1299,8 @@ static int is_noop(const struct install_options *o, const struct target *t, stru
 
 	if (!o->m || (fd = envdir_open_live(ed)) < 0)
 		return 0;
-	if (state_open(fd, &db, NULL) == 0 && state_get_meta(db, "manifest_digest", &v) == 0 &&
-	    !strcmp(v.buf, o->m->digest)) {
+	if (state_open_wait(fd, &db, sw, NULL) == 0 &&
+	    state_get_meta(db, "manifest_digest", &v) == 0 && !strcmp(v.buf, o->m->digest)) {
 		strbuf_reset(&v);
 		ok =
 		    state_get_meta(db, "burrow_version", &v) == 0 && !strcmp(v.buf, BURROW_VERSION);
@@ -1327,14 +1327,15 @@ static int is_noop(const struct install_options *o, const struct target *t, stru
 }
 
 /* Counts what changes against the live env, for the summary line. */
-static void diff_live(struct envdir *ed, struct pick *picks, size_t n, struct install_result *res)
+static void diff_live(struct envdir *ed, struct pick *picks, size_t n, struct install_result *res,
+                      struct state_wait *sw)
 {
 	struct state_bundles sb = {0};
 	sqlite3 *db = NULL;
 	size_t i, j;
 	int fd = envdir_open_live(ed);
 
-	if (fd >= 0 && state_open(fd, &db, NULL) == 0)
+	if (fd >= 0 && state_open_wait(fd, &db, sw, NULL) == 0)
 		state_bundles(db, &sb, NULL);
 	for (i = 0; i < n; i++) {
 		for (j = 0; j < sb.len; j++)
@@ -1360,7 +1361,8 @@ static void diff_live(struct envdir *ed, struct pick *picks, size_t n, struct in
 
 /* The interpreter an env is for: --python, else [env].python, else the
  * one the live env was made with; NULL for a native env. */
-static char *python_spec(const struct install_options *o, struct envdir *ed, int have_env)
+static char *python_spec(const struct install_options *o, struct envdir *ed, int have_env,
+                         struct state_wait *sw)
 {
 	struct strbuf v = STRBUF_INIT;
 	sqlite3 *db = NULL;
@@ -1372,7 +1374,7 @@ static char *python_spec(const struct install_options *o, struct envdir *ed, int
 		return strdup(o->m->python);
 	if (!have_env || (fd = envdir_open_live(ed)) < 0)
 		return NULL;
-	if (state_open(fd, &db, NULL) == 0 && state_get_meta(db, "python", &v) == 0) {
+	if (state_open_wait(fd, &db, sw, NULL) == 0 && state_get_meta(db, "python", &v) == 0) {
 		state_close(db);
 		close(fd);
 		return strbuf_detach(&v, NULL);
@@ -1384,7 +1386,7 @@ static char *python_spec(const struct install_options *o, struct envdir *ed, int
 }
 
 static int target_init(const struct install_options *o, struct cache *c, struct envdir *ed,
-                       int have_env, struct target *t, struct strbuf *err)
+                       int have_env, struct target *t, struct state_wait *sw, struct strbuf *err)
 {
 	struct strbuf path = STRBUF_INIT;
 	char *spec;
@@ -1392,7 +1394,7 @@ static int target_init(const struct install_options *o, struct cache *c, struct 
 
 	memset(t, 0, sizeof(*t));
 	uname(&t->uts);
-	spec = python_spec(o, ed, have_env);
+	spec = python_spec(o, ed, have_env, sw);
 	if (!spec) {
 		/* Native env: markers see this machine, and no Python. */
 		t->env.os_name = "posix";
@@ -1502,8 +1504,33 @@ static int check_consistency(const struct install_options *o, const struct targe
 	return r;
 }
 
+static void state_waiting(void *arg)
+{
+	const struct install_options *o = arg;
+
+	progress(o, "wait",
+	         "%s/.burrow/state.db is locked by another process; waiting up to %lld.%03lld s "
+	         "(--wait)",
+	         o->env_path, (long long)(o->wait_ms / 1000), (long long)(o->wait_ms % 1000));
+}
+
+/* BURROW_ELOCKED once the live env's state.db stayed locked past --wait:
+ * without it burrow cannot tell a no-op, nor the env's own interpreter. */
+static int state_gave_up(const struct install_options *o, const struct state_wait *sw,
+                         struct strbuf *err)
+{
+	if (!sw->gave_up)
+		return 0;
+	return error_set(err, BURROW_ELOCKED,
+	                 "%s/.burrow/state.db: locked by another process; gave up after "
+	                 "%lld.%03lld s (--wait)",
+	                 o->env_path, (long long)(o->wait_ms / 1000),
+	                 (long long)(o->wait_ms % 1000));
+}
+
 int install_run(const struct install_options *o, struct install_result *res, struct strbuf *err)
 {
+	struct state_wait sw = {o->wait_ms, state_waiting, (void *)o, 0, 0};
 	struct envdir ed;
 	struct cache c;
 	struct target t;
@@ -1521,7 +1548,7 @@ int install_run(const struct install_options *o, struct install_result *res, str
 		if ((r = envdir_open(&ed, o->env_path, err)))
 			goto out;
 		have_env = 1;
-		if ((r = envdir_lock(&ed, o->wait_seconds, err)))
+		if ((r = envdir_lock(&ed, o->wait_ms, err)))
 			goto out;
 		if (o->create && envdir_exists(&ed)) {
 			r = error_set(err, BURROW_EFAIL,
@@ -1536,18 +1563,21 @@ int install_run(const struct install_options *o, struct install_result *res, str
 			goto out;
 		}
 	}
-	if ((r = target_init(o, &c, &ed, have_env && !o->create, &t, err)))
+	if ((r = target_init(o, &c, &ed, have_env && !o->create, &t, &sw, err)) ||
+	    (r = state_gave_up(o, &sw, err)))
 		goto out;
 	if (o->m && o->m->requires_python && !python_ok(&t, o->m->requires_python)) {
 		r = error_set(err, BURROW_ERESOLVE, "%s: the lock requires Python %s, not %s",
 		              o->m->path, o->m->requires_python, t.python ? t.py.version : "none");
 		goto out;
 	}
-	if (have_env && !o->create && is_noop(o, &t, &ed, &c)) {
+	if (have_env && !o->create && is_noop(o, &t, &ed, &c, &sw)) {
 		res->noop = 1;
 		res->bundles = o->m->nbundles;
 		goto out;
 	}
+	if ((r = state_gave_up(o, &sw, err)))
+		goto out;
 	picks = calloc(o->m && o->m->nbundles ? o->m->nbundles : 1, sizeof(*picks));
 	if (!picks) {
 		r = error_set(err, BURROW_EFAIL, "out of memory");
@@ -1607,7 +1637,9 @@ int install_run(const struct install_options *o, struct install_result *res, str
 		goto out;
 	if (o->fetch_only)
 		goto out;
-	diff_live(&ed, picks, n, res);
+	diff_live(&ed, picks, n, res, &sw);
+	if ((r = state_gave_up(o, &sw, err)))
+		goto out;
 	if ((r = stage_env(o, &t, &ed, &c, picks, n, res, err)))
 		goto out;
 	if ((r = signals_pending())) {

@@ -71,7 +71,7 @@ int cmd_install_options(struct install_options *o, struct strbuf *cache_dir, str
 	retries = o->fetch.retries;
 	env_number("BURROW_RETRIES", 0, 100, &retries);
 	o->fetch.retries = (int)retries;
-	o->wait_seconds = globals.wait;
+	o->wait_ms = globals.wait_ms;
 	o->progress.event = cmd_progress;
 	o->fetch.progress = cmd_fetch_progress;
 	o->search_path = getenv("PATH");

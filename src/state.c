@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 static const char *const state_migrations[] = {
@@ -55,7 +56,42 @@ int state_create(int envfd, sqlite3 **db, struct strbuf *err)
 	return db_exec(*db, "BEGIN IMMEDIATE", err);
 }
 
+static int64_t monotonic_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* sqlite's busy handler: 1 to try again (after a short sleep), 0 to give up. */
+static int busy_wait(void *arg, int count)
+{
+	struct state_wait *w = arg;
+	int64_t now = monotonic_ms();
+
+	(void)count;
+	if (w->gave_up)
+		return 0;
+	if (!w->start_ms) {
+		w->start_ms = now;
+		if (w->waiting)
+			w->waiting(w->arg);
+	}
+	if (now - w->start_ms >= w->wait_ms) {
+		w->gave_up = 1;
+		return 0;
+	}
+	usleep(10000);
+	return 1;
+}
+
 int state_open(int envfd, sqlite3 **db, struct strbuf *err)
+{
+	return state_open_wait(envfd, db, NULL, err);
+}
+
+int state_open_wait(int envfd, sqlite3 **db, struct state_wait *w, struct strbuf *err)
 {
 	struct strbuf p = STRBUF_INIT;
 	sqlite3_stmt *st;
@@ -72,7 +108,10 @@ int state_open(int envfd, sqlite3 **db, struct strbuf *err)
 	strbuf_release(&p);
 	if (r)
 		return r;
-	sqlite3_busy_timeout(*db, 5000);
+	if (w)
+		sqlite3_busy_handler(*db, busy_wait, w);
+	else
+		sqlite3_busy_timeout(*db, 5000);
 	/* a newer burrow's schema may mean something else by the same tables:
 	 * refuse it, as db_open refuses a newer cache.db */
 	if (sqlite3_prepare_v2(*db, "PRAGMA user_version", -1, &st, NULL) == SQLITE_OK) {
