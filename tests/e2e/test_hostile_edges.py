@@ -293,3 +293,100 @@ def test_hostile_34000_bundles_duplicate_at_the_end(tmp_path, burrow):
     assert p.returncode == 3, p.stderr
     assert '%s:136002:6: duplicate bundle "P33999" (first at line %d)' % (m, 33999 * 4 + 2) \
         in p.stderr, p.stderr
+
+
+# -- locks: --wait, the holder, state.db, the no-op path ---------------------
+
+class Holder:
+    """flock(1) holding a file exclusively until released: a process that
+    is not burrow, and writes no pid of its own into the file."""
+
+    def __init__(self, path):
+        self.p = subprocess.Popen(["flock", "-x", str(path), "sh", "-c", "echo held; read x"],
+                                  stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+        assert self.p.stdout.readline() == "held\n"
+
+    def release(self):
+        self.p.stdin.close()
+        self.p.wait(timeout=30)
+
+
+def test_hostile_wait_counts_milliseconds_and_names_the_real_holder(tmp_path, burrow, native):
+    lock = tmp_path / ".app.lock"
+    # the file names a burrow that no longer exists
+    lock.write_text("999999\n")
+    h = Holder(lock)
+    try:
+        p = burrow("--wait", "0.25", "install", tmp_path / "app", "--manifest", native.manifest,
+                   "--offline", "--python", PYTHON)
+        assert p.returncode == 7, p.stderr
+        assert "999999" not in p.stderr, p.stderr
+        assert "pid %d, flock" % h.p.pid in p.stderr, p.stderr
+        assert "gave up after 0.250 s" in p.stderr, p.stderr
+        for bad in ("1.5.2", ".5", "x", "-1"):
+            q = burrow("--wait", bad, "list", tmp_path / "app")
+            assert q.returncode == 2, (bad, q.stderr)
+    finally:
+        h.release()
+
+
+def test_hostile_state_db_locked_waits_with_a_line_then_gives_up(tmp_path, burrow, native):
+    db = tmp_path / "app" / ".burrow" / "state.db"
+    os.chmod(db, 0o644)
+    con = sqlite3.connect(str(db), isolation_level=None)
+    con.execute("BEGIN EXCLUSIVE")
+    other = tmp_path / "other.toml"
+    other.write_text(native.manifest.read_text() + "\n[run]\npass = [\"X\"]\n")
+    try:
+        p = burrow("--wait", "0.5", "install", tmp_path / "app", "--manifest", other)
+        assert p.returncode == 7, p.stderr
+        lines = p.stderr.splitlines()
+        assert any("state.db is locked by another process; waiting up to 0.500 s" in l
+                   for l in lines), p.stderr
+        assert "state.db: locked by another process; gave up after 0.500 s" in p.stderr
+    finally:
+        con.execute("ROLLBACK")
+        con.close()
+    # released: the same install goes through
+    p = burrow("--wait", "0.5", "install", tmp_path / "app", "--manifest", other)
+    assert p.returncode == 0, p.stderr
+    assert "waiting" not in p.stderr
+
+
+def test_hostile_noop_waits_for_a_running_install(tmp_path, burrow, native):
+    """The front's no-op answer is read under a shared lock: while an
+    install holds .ENV.lock, burrow-core decides (and waits as --wait says)
+    instead of answering from the env about to be replaced."""
+    env = tmp_path / "app"
+    p = burrow("install", env, "--manifest", native.manifest)
+    assert p.returncode == 0 and "nothing to do" in p.stderr, p.stderr
+    h = Holder(tmp_path / ".app.lock")
+    try:
+        p = burrow("--wait", "0.2", "install", env, "--manifest", native.manifest)
+        assert p.returncode == 7, p.stderr
+    finally:
+        h.release()
+    p = burrow("install", env, "--manifest", native.manifest)
+    assert p.returncode == 0 and "nothing to do" in p.stderr, p.stderr
+
+
+def test_hostile_noop_notices_a_dead_process_tmp_leftovers(tmp_path, burrow, native):
+    """What a kill -9 right after the commit leaves: an empty p-XXXX/ and
+    its unlocked p-XXXX.lock.  The no-op path sends the install to
+    burrow-core, which sweeps them; a lock a live process holds is left
+    alone and does not stop the no-op."""
+    tmp = tmp_path / "cache" / "tmp"
+    live = tmp / "p-live000.lock"
+    live.write_text("")
+    (tmp / "p-live000").mkdir()
+    h = Holder(live)
+    try:
+        p = burrow("install", tmp_path / "app", "--manifest", native.manifest)
+        assert p.returncode == 0 and "nothing to do" in p.stderr, p.stderr
+        (tmp / "p-dead000").mkdir()
+        (tmp / "p-dead000.lock").write_text("")
+        p = burrow("install", tmp_path / "app", "--manifest", native.manifest)
+        assert p.returncode == 0 and "nothing to do" in p.stderr, p.stderr
+        assert sorted(os.listdir(tmp)) == ["p-live000", "p-live000.lock"], os.listdir(tmp)
+    finally:
+        h.release()
