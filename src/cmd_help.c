@@ -401,17 +401,22 @@ static const char *const more_env[][2] = {
     {"XDG_CACHE_HOME", "the cache is $XDG_CACHE_HOME/burrow unless BURROW_CACHE_DIR is set"},
     {"SOURCE_DATE_EPOCH", "the timestamps pack writes"},
     {"NO_COLOR", "burrow uses no colour; the variable passes through to the app"},
+    {"BURROW_RETRIES",
+     "extra attempts of a download after the first (default 4); the waits between attempts, "
+     "backoff and Retry-After together, add up to at most 60 s per download, and a "
+     "Retry-After asking for more than is left fails the download at once"},
 };
 
 static const char *const exit_codes[][2] = {
     {"0", "success"},
-    {"1", "a finding (check) or a general failure"},
+    {"1", "a finding (check) or a general failure, including a failed write to standard output"},
     {"2", "usage"},
-    {"3", "the manifest is invalid"},
+    {"3", "the manifest is invalid (a name over 200 bytes or outside PEP 508's grammar included)"},
     {"4", "cannot resolve"},
-    {"5", "fetch failed"},
-    {"6", "integrity failure or unsafe archive"},
-    {"7", "the env is locked by another process past --wait"},
+    {"5", "fetch failed (a Retry-After longer than the waiting left included)"},
+    {"6", "integrity failure or unsafe archive (a bad gzip trailer, trailing data, too many "
+           "entries, a corrupt cached archive while --offline)"},
+    {"7", "the env, or its state.db, is locked by another process past --wait"},
     {"126, 127", "run: the command is not executable, not found"},
     {"130, 143", "interrupted by SIGINT, SIGTERM"},
 };
