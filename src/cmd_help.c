@@ -415,7 +415,7 @@ static const char *const exit_codes[][2] = {
     {"4", "cannot resolve"},
     {"5", "fetch failed (a Retry-After longer than the waiting left included)"},
     {"6", "integrity failure or unsafe archive (a bad gzip trailer, trailing data, too many "
-           "entries, a corrupt cached archive while --offline)"},
+          "entries, a corrupt cached archive while --offline)"},
     {"7", "the env, or its state.db, is locked by another process past --wait"},
     {"126, 127", "run: the command is not executable, not found"},
     {"130, 143", "interrupted by SIGINT, SIGTERM"},

@@ -199,7 +199,8 @@ def test_hostile_newer_state_db_is_refused(tmp_path, burrow, native):
 @pytest.mark.parametrize("argv", [["list", "{env}"], ["list", "{env}", "--json"], ["env", "{env}"],
                                   ["help"], ["help", "install"], ["--version"],
                                   ["cache", "dir"]],
-                         ids=lambda a: "hostile-dev-full-" + "-".join(a).strip("-{}"))
+                         ids=lambda a: "hostile-dev-full-" + "-".join(a).replace("{env}", "env")
+                         .strip("-"))
 def test_write_error_on_stdout_is_exit_1(tmp_path, burrow, native, argv):
     from conftest import BURROW
     args = [a.format(env=tmp_path / "app") for a in argv]
