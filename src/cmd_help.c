@@ -746,7 +746,10 @@ int cmd_help(int argc, char **argv)
 		if (!strcmp(cmd_commands[i].name, argv[1]))
 			break;
 	if (i == cmd_ncommands) {
-		fprintf(stderr, "burrow: no such command \"%s\"\n", argv[1]);
+		struct strbuf e = STRBUF_INIT;
+		strbuf_add_escaped(&e, argv[1], strlen(argv[1]));
+		fprintf(stderr, "burrow: no such command \"%s\"\n", e.buf);
+		strbuf_release(&e);
 		return BURROW_EUSAGE;
 	}
 	h = find_help(argv[1]);

@@ -298,7 +298,10 @@ static int dispatch(int argc, char **argv)
 		if (r < 0)
 			return BURROW_EUSAGE;
 		if (r == 0) {
-			fprintf(stderr, "burrow: unknown option %s\n", argv[i]);
+			struct strbuf e = STRBUF_INIT;
+			strbuf_add_escaped(&e, argv[i], strlen(argv[i]));
+			fprintf(stderr, "burrow: unknown option %s\n", e.buf);
+			strbuf_release(&e);
 			usage(stderr);
 			return BURROW_EUSAGE;
 		}
@@ -318,7 +321,12 @@ static int dispatch(int argc, char **argv)
 			}
 			return cmd_commands[k].fn(argc - i, argv + i);
 		}
-	fprintf(stderr, "burrow: unknown command \"%s\"\n", argv[i]);
+	{
+		struct strbuf e = STRBUF_INIT;
+		strbuf_add_escaped(&e, argv[i], strlen(argv[i]));
+		fprintf(stderr, "burrow: unknown command \"%s\"\n", e.buf);
+		strbuf_release(&e);
+	}
 	usage(stderr);
 	return BURROW_EUSAGE;
 }

@@ -391,3 +391,12 @@ def test_hostile_noop_notices_a_dead_process_tmp_leftovers(tmp_path, burrow, nat
         assert sorted(os.listdir(tmp)) == ["p-live000", "p-live000.lock"], os.listdir(tmp)
     finally:
         h.release()
+
+
+@pytest.mark.parametrize("argv", [["ab\u202ecd"], ["--ab\u202ecd", "list"], ["help", "ab\u202ecd"]],
+                         ids=["hostile-argv-command", "hostile-argv-option",
+                              "hostile-argv-help"])
+def test_argv_echoed_escaped(burrow, argv):
+    p = burrow(*argv)
+    assert p.returncode == 2, p.stderr
+    assert "\u202e" not in p.stderr and "\\u202e" in p.stderr, repr(p.stderr)
