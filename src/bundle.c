@@ -333,7 +333,7 @@ int bundle_verify(int tree_dirfd, const struct tree_list *entries, const char *l
 	if (bv && !check_bundle_version(bv)) {
 		r = vfail(err, BURROW_EINTEGRITY, label, path.buf, "unsupported Bundle-Version \"");
 		if (err) {
-			strbuf_add_escaped(err, bv, strlen(bv) > 64 ? 64 : strlen(bv));
+			strbuf_add_escaped(err, bv, strlen(bv));
 			strbuf_addch(err, '"');
 		}
 		goto out;

@@ -238,6 +238,34 @@ int cache_archive_has(struct cache *c, const char *sha)
 	return fstatat(c->archives_fd, rel, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISREG(st.st_mode);
 }
 
+int cache_archive_verify(struct cache *c, const char *sha, char got[65])
+{
+	unsigned char digest[SHA256_LEN];
+	char rel[68];
+	int fd, r;
+
+	got[0] = '\0';
+	if (shard(sha, rel) < 0) {
+		errno = EINVAL;
+		return -1;
+	}
+	fd = openat(c->archives_fd, rel, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	r = sha256_fd(fd, digest, NULL);
+	close(fd);
+	if (r < 0)
+		return -1;
+	sha256_to_hex(digest, got);
+	if (!strcmp(got, sha))
+		return 1;
+	/* bytes that are not what their name says are worth nothing: the
+	 * next fetch writes a verified copy under the same name */
+	if (unlinkat(c->archives_fd, rel, 0) < 0 && errno != ENOENT)
+		return -1;
+	return 0;
+}
+
 static int run_stmt(struct cache *c, const char *sql, const char *a, const char *b, int64_t n,
                     const void *blob, size_t bloblen, const char *d)
 {

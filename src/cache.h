@@ -49,6 +49,11 @@ void cache_close(struct cache *c);
 int cache_archive_open(struct cache *c, const char *sha256);
 /* 1 when the archive is present. */
 int cache_archive_has(struct cache *c, const char *sha256);
+/* Re-hashes archives/ab/<sha>: 1 when it hashes to sha; 0 when it does
+ * not (a disk error, a bad restore of a cache), after removing it so that
+ * it can be fetched again; -1 (errno) when it cannot be read or removed.
+ * got receives the hash found ("" on -1). */
+int cache_archive_verify(struct cache *c, const char *sha256, char got[65]);
 /* Moves tmp/<tmpname> into archives/ under its hash; a concurrent writer
  * having got there first is fine (ours is dropped).  Records the artifact's
  * filename and size in cache.db. */

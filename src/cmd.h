@@ -10,10 +10,12 @@
 #include "manifest.h"
 #include "util/strbuf.h"
 
+#include <stdint.h>
 #include <stdio.h>
 
 struct globals {
-	int quiet, verbose, offline, jobs, json, wait;
+	int quiet, verbose, offline, jobs, json;
+	int64_t wait_ms; /* --wait / BURROW_WAIT, given in seconds (decimals allowed) */
 	const char *cache_dir, *progress, *cacert;
 };
 extern struct globals globals;
@@ -26,6 +28,10 @@ int cmd_global_option(int argc, char **argv, int *i);
 void cmd_env_defaults(void);
 /* Prints "burrow: error: <msg>" (nothing for code 0) and returns code. */
 int cmd_fail(int code, const struct strbuf *err);
+/* Flushes and closes stdout at exit, as coreutils' close_stdout does: a
+ * failed write or close (a full disk, /dev/full, a closed pipe's EIO) is
+ * printed and turns exit code 0 into 1; other codes stay. */
+int cmd_close_stdout(int code);
 /* Prints a usage error for cmd and returns BURROW_EUSAGE. */
 int cmd_usage(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Parses global options and exactly one operand (ENV or DIR) into *out:

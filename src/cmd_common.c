@@ -7,12 +7,13 @@
 
 #include "util/error.h"
 
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-struct globals globals = {.wait = 600};
+struct globals globals = {.wait_ms = 600000};
 
 void (*cmd_progress_flush)(void);
 
@@ -23,6 +24,29 @@ int cmd_fail(int code, const struct strbuf *err)
 	if (code)
 		fprintf(stderr, "burrow: error: %s\n", err && err->len ? err->buf : "failed");
 	return code;
+}
+
+int cmd_close_stdout(int code)
+{
+	int failed = ferror(stdout) != 0, e = 0;
+
+	if (fflush(stdout) != 0) {
+		failed = 1;
+		e = errno;
+	}
+	/* EBADF with nothing written: stdout was closed, and nothing was lost */
+	if (fclose(stdout) != 0 && (failed || errno != EBADF)) {
+		if (!e)
+			e = errno;
+		failed = 1;
+	}
+	if (!failed)
+		return code;
+	if (e)
+		fprintf(stderr, "burrow: error: write error on standard output: %s\n", strerror(e));
+	else
+		fprintf(stderr, "burrow: error: write error on standard output\n");
+	return code ? code : BURROW_EFAIL;
 }
 
 int cmd_usage(const char *cmd, const char *fmt, ...)
@@ -80,6 +104,33 @@ static int parse_int(const char *s, int *out)
 	return 0;
 }
 
+/* Seconds with up to three decimals ("2", "0.5", "1.250") into ms. */
+static int parse_seconds(const char *s, int64_t *out_ms)
+{
+	int64_t v = 0, frac = 0;
+	int digits = 0;
+
+	if (!*s || *s == '.')
+		return -1;
+	for (; *s >= '0' && *s <= '9'; s++) {
+		v = v * 10 + (*s - '0');
+		if (v > 1000000)
+			return -1;
+	}
+	if (*s == '.') {
+		for (s++; *s >= '0' && *s <= '9' && digits < 3; s++, digits++)
+			frac = frac * 10 + (*s - '0');
+		if (!digits)
+			return -1;
+		for (; digits < 3; digits++)
+			frac *= 10;
+	}
+	if (*s)
+		return -1;
+	*out_ms = v * 1000 + frac;
+	return 0;
+}
+
 int cmd_global_option(int argc, char **argv, int *i)
 {
 	const char *a = argv[*i];
@@ -107,8 +158,9 @@ int cmd_global_option(int argc, char **argv, int *i)
 			return -1;
 		}
 	} else if (VALUE("--wait")) {
-		if (parse_int(val, &globals.wait) < 0) {
-			fprintf(stderr, "burrow: --wait: expected seconds\n");
+		if (parse_seconds(val, &globals.wait_ms) < 0) {
+			fprintf(stderr, "burrow: --wait: expected seconds (at most three decimals: "
+			                "0.5, 2, 1.250)\n");
 			return -1;
 		}
 	} else if (VALUE("--progress")) {
@@ -139,7 +191,7 @@ void cmd_env_defaults(void)
 	if ((v = getenv("BURROW_JOBS")) && *v)
 		parse_int(v, &globals.jobs);
 	if ((v = getenv("BURROW_WAIT")) && *v)
-		parse_int(v, &globals.wait);
+		parse_seconds(v, &globals.wait_ms);
 	if ((v = getenv("BURROW_PROGRESS")) && *v)
 		globals.progress = v;
 	if ((v = getenv("BURROW_CACERT")) && *v)

@@ -232,7 +232,9 @@ static const struct help_option help_globals[] = {
      "the cache (default $XDG_CACHE_HOME/burrow, else ~/.cache/burrow)", "BURROW_CACHE_DIR"},
     {"--jobs", "N", KIND_WORD, NULL, "downloads at once (default 16)", "BURROW_JOBS"},
     {"--wait", "S", KIND_WORD, NULL,
-     "seconds to wait for an env another process is installing (default 600)", "BURROW_WAIT"},
+     "seconds to wait for an env another process is installing or whose state.db it holds "
+     "(decimals allowed: 0.5; default 600)",
+     "BURROW_WAIT"},
     {"--progress", "auto|plain|none", KIND_CHOICE, "auto plain none",
      "auto: a live line on a terminal, plain lines otherwise (as in a Docker build log); "
      "plain: one line per event; none: no progress",
@@ -417,18 +419,24 @@ static const char *const more_env[][2] = {
     {"XDG_CACHE_HOME", "the cache is $XDG_CACHE_HOME/burrow unless BURROW_CACHE_DIR is set"},
     {"SOURCE_DATE_EPOCH", "the timestamps pack writes"},
     {"NO_COLOR", "burrow uses no colour; the variable passes through to the app"},
+    {"BURROW_RETRIES",
+     "extra attempts of a download after the first (default 4); the waits between attempts, "
+     "backoff and Retry-After together, add up to at most 60 s per download, and a "
+     "Retry-After asking for more than is left fails the download at once"},
 };
 
 static const char *const exit_codes[][2] = {
     {"0", "success"},
-    {"1", "a finding (check) or a general failure"},
+    {"1", "a finding (check) or a general failure, including a failed write to standard output"},
     {"2", "usage"},
-    {"3", "the manifest is invalid"},
+    {"3", "the manifest is invalid (a name over 200 bytes or outside PEP 508's grammar included)"},
     {"4", "cannot resolve"},
-    {"5", "fetch failed"},
-    {"6", "integrity failure, unsafe archive, or something another user could have written "
-          "refused: a leftover, lock, env record or interpreter not owned by you (or root)"},
-    {"7", "the env is locked by another process past --wait"},
+    {"5", "fetch failed (a Retry-After longer than the waiting left included)"},
+    {"6", "integrity failure or unsafe archive (a bad gzip trailer, trailing data, too many "
+          "entries, a corrupt cached archive while --offline), or something another user "
+          "could have written refused: a leftover, lock, env record or interpreter not owned "
+          "by you (or root)"},
+    {"7", "the env, or its state.db, is locked by another process past --wait"},
     {"126, 127", "run: the command is not executable, not found"},
     {"130, 143", "interrupted by SIGINT, SIGTERM"},
 };
@@ -758,7 +766,10 @@ int cmd_help(int argc, char **argv)
 		if (!strcmp(cmd_commands[i].name, argv[1]))
 			break;
 	if (i == cmd_ncommands) {
-		fprintf(stderr, "burrow: no such command \"%s\"\n", argv[1]);
+		struct strbuf e = STRBUF_INIT;
+		strbuf_add_escaped(&e, argv[1], strlen(argv[1]));
+		fprintf(stderr, "burrow: no such command \"%s\"\n", e.buf);
+		strbuf_release(&e);
 		return BURROW_EUSAGE;
 	}
 	h = find_help(argv[1]);

@@ -56,7 +56,7 @@ static int fail(struct strbuf *err, int line, const char *what, const char *byte
 	error_set(err, BURROW_EINTEGRITY, "entry_points.txt:%d: %s", line, what);
 	if (err && bytes) {
 		strbuf_addstr(err, " \"");
-		strbuf_add_escaped(err, bytes, n > 200 ? 200 : n);
+		strbuf_add_escaped(err, bytes, n);
 		strbuf_addch(err, '"');
 	}
 	return BURROW_EINTEGRITY;

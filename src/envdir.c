@@ -17,6 +17,7 @@
 #include <string.h>
 #include <sys/file.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -216,10 +217,86 @@ int envdir_has_leftovers(struct envdir *e)
 	return each_leftover(e, found) != 0;
 }
 
-int envdir_lock(struct envdir *e, int wait_seconds, struct strbuf *err)
+int envdir_lock_shared(struct envdir *e)
 {
-	char name[NAME_MAX + 1], pid[32];
-	struct timespec start, now;
+	char name[NAME_MAX + 1];
+	struct stat st;
+
+	if (side_name(e, "lock", name, sizeof(name)) < 0)
+		return -1;
+	/* O_NONBLOCK: a FIFO planted as the lock must not hang the reader */
+	e->lock_fd =
+	    openat(e->parent_fd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+	if (e->lock_fd < 0)
+		return -1;
+	/* only a lock of ours (see envdir_lock): else burrow-core refuses it */
+	if (fstat(e->lock_fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_nlink != 1 ||
+	    !trust_mine(&st) || flock(e->lock_fd, LOCK_SH | LOCK_NB) < 0) {
+		close(e->lock_fd);
+		e->lock_fd = -1;
+		return -1;
+	}
+	return 0;
+}
+
+static int64_t monotonic_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* The process holding a flock on fd, as the kernel says (/proc/locks:
+ * "N: FLOCK ADVISORY WRITE PID MAJ:MIN:INODE ..."), with its name from
+ * /proc/PID/comm; 0 when it cannot be told.  The pid burrow writes into
+ * the lock file is only a hint: a process that is not burrow (flock(1),
+ * a backup tool) takes the lock without writing its own. */
+static long lock_holder(int fd, char *comm, size_t commsz)
+{
+	struct stat st;
+	char line[256], want[64], path[64];
+	long pid = 0;
+	FILE *f;
+
+	comm[0] = '\0';
+	if (fstat(fd, &st) < 0 || !(f = fopen("/proc/locks", "re")))
+		return 0;
+	snprintf(want, sizeof(want), " %02x:%02x:%llu ", major(st.st_dev), minor(st.st_dev),
+	         (unsigned long long)st.st_ino);
+	while (fgets(line, sizeof(line), f)) {
+		char *p = strstr(line, want), *q;
+		if (!p || !strstr(line, "FLOCK") || strstr(line, "->"))
+			continue;
+		/* the pid is the field just before the device */
+		while (p > line && p[-1] == ' ')
+			p--;
+		q = p;
+		while (q > line && q[-1] >= '0' && q[-1] <= '9')
+			q--;
+		pid = strtol(q, NULL, 10);
+		break;
+	}
+	fclose(f);
+	if (pid > 0) {
+		int cfd;
+		ssize_t k;
+		snprintf(path, sizeof(path), "/proc/%ld/comm", pid);
+		cfd = open(path, O_RDONLY | O_CLOEXEC);
+		if (cfd >= 0) {
+			k = read(cfd, comm, commsz - 1);
+			comm[k > 0 ? k : 0] = '\0';
+			comm[strcspn(comm, "\n")] = '\0';
+			close(cfd);
+		}
+	}
+	return pid;
+}
+
+int envdir_lock(struct envdir *e, int64_t wait_ms, struct strbuf *err)
+{
+	char name[NAME_MAX + 1], pid[32], comm[32];
+	int64_t start, left;
 	int n;
 
 	if (side_name(e, "lock", name, sizeof(name)) < 0)
@@ -248,31 +325,50 @@ int envdir_lock(struct envdir *e, int wait_seconds, struct strbuf *err)
 	}
 	if ((n = lock_ours(e, name, err)))
 		return n;
-	clock_gettime(CLOCK_MONOTONIC, &start);
+	start = monotonic_ms();
 	while (flock(e->lock_fd, LOCK_EX | LOCK_NB) < 0) {
 		int r;
+		long holder;
 		if (errno != EWOULDBLOCK && errno != EINTR)
 			return error_set(err, BURROW_EFAIL, "%s: lock: %s", e->path,
 			                 strerror(errno));
 		if ((r = signals_pending()))
 			return error_set(err, r, "interrupted");
-		clock_gettime(CLOCK_MONOTONIC, &now);
-		if (now.tv_sec - start.tv_sec >= wait_seconds) {
-			struct strbuf shown = STRBUF_INIT;
+		left = wait_ms - (monotonic_ms() - start);
+		if (left > 0) {
+			usleep((useconds_t)(left < 50 ? left : 50) * 1000);
+			continue;
+		}
+		holder = lock_holder(e->lock_fd, comm, sizeof(comm));
+		if (holder > 0) {
 			ssize_t k = pread(e->lock_fd, pid, sizeof(pid) - 1, 0);
 			pid[k > 0 ? k : 0] = '\0';
 			pid[strcspn(pid, "\n")] = '\0';
-			close(e->lock_fd);
-			e->lock_fd = -1;
-			/* the text is whatever the holder wrote: escaped */
-			strbuf_add_escaped(&shown, pid, strlen(pid));
-			r = error_set(err, BURROW_ELOCKED,
-			              "%s: locked by another burrow (pid %s); gave up after %d s",
-			              e->path, shown.len ? shown.buf : "unknown", wait_seconds);
-			strbuf_release(&shown);
-			return r;
+			/* the file names the holder only when the kernel agrees */
+			if (strtol(pid, NULL, 10) == holder)
+				r = error_set(err, BURROW_ELOCKED,
+				              "%s: locked by another burrow (pid %ld)", e->path,
+				              holder);
+			else {
+				/* a process names itself (prctl): escaped */
+				struct strbuf shown = STRBUF_INIT;
+				strbuf_add_escaped(&shown, comm, strlen(comm));
+				r = error_set(
+				    err, BURROW_ELOCKED,
+				    "%s: locked by another process (pid %ld, %s), not a burrow "
+				    "install",
+				    e->path, holder, shown.len ? shown.buf : "name unknown");
+				strbuf_release(&shown);
+			}
+		} else {
+			r = error_set(err, BURROW_ELOCKED, "%s: locked by another process",
+			              e->path);
 		}
-		usleep(50000);
+		strbuf_addf(err, "; gave up after %lld.%03lld s (--wait)",
+		            (long long)(wait_ms / 1000), (long long)(wait_ms % 1000));
+		close(e->lock_fd);
+		e->lock_fd = -1;
+		return r;
 	}
 	/* checked again under the lock: a link made while we waited */
 	if ((n = lock_ours(e, name, err)) || (n = leftovers_ours(e, err)))

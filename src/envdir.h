@@ -26,6 +26,8 @@
 
 #include "util/strbuf.h"
 
+#include <stdint.h>
+
 struct envdir {
 	char *path;       /* as given */
 	char *name;       /* last component */
@@ -43,13 +45,19 @@ int envdir_open(struct envdir *e, const char *path, struct strbuf *err);
  * parent_fd (-1: not looked at) that holds it, contains ':' or a newline
  * (python -m venv refuses the PATH separator too); else 0. */
 int envdir_path_ok(int parent_fd, const char *path, struct strbuf *err);
-/* Takes the exclusive lock, waiting up to wait_seconds (0: don't wait);
- * BURROW_ELOCKED names the holder's pid (escaped).  The lock file must be
- * a regular file of the effective user's, not writable by others, with
- * one link (opened O_NOFOLLOW); every .NAME.staging-* and .NAME.old-*
- * beside the env a directory of the effective user's: else
- * BURROW_EINTEGRITY and nothing is touched.  Then sweeps leftovers. */
-int envdir_lock(struct envdir *e, int wait_seconds, struct strbuf *err);
+/* Takes the exclusive lock, waiting up to wait_ms milliseconds (0: don't
+ * wait); BURROW_ELOCKED names the holder as the kernel reports it (its pid,
+ * and its escaped name when it is not a burrow).  The lock file must be a
+ * regular file of the effective user's, not writable by others, with one
+ * link (opened O_NOFOLLOW); every .NAME.staging-* and .NAME.old-* beside
+ * the env a directory of the effective user's: else BURROW_EINTEGRITY and
+ * nothing is touched.  Then sweeps leftovers. */
+int envdir_lock(struct envdir *e, int64_t wait_ms, struct strbuf *err);
+/* For readers (the no-op check): a shared lock on the existing
+ * .ENV.lock, without waiting and without creating it; only a lock file
+ * envdir_lock would accept.  0 held (until envdir_close), -1 when an
+ * install holds it, there is none, or it is not ours. */
+int envdir_lock_shared(struct envdir *e);
 /* 1 when a crashed install left .NAME.staging-* or .NAME.old-* beside the
  * env (envdir_lock sweeps them), or when the parent cannot be read. */
 int envdir_has_leftovers(struct envdir *e);

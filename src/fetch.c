@@ -6,7 +6,7 @@
  * libcurl does the HTTP(S) work through its multi interface; we follow
  * redirects ourselves (so that we see each hop and can refuse https -> http),
  * retry transient failures with exponential backoff and jitter (honouring
- * Retry-After up to a cap), and read file:// URLs natively because libcurl's
+ * Retry-After within one waiting budget), and read file:// URLs natively because libcurl's
  * file:// ignores caps and timeouts and happily reads FIFOs, devices and
  * directories (reliability-notes §5.2).  The cap lives in the write callback:
  * CURLOPT_MAXFILESIZE on libcurl 7.88 does not stop chunked or unknown-length
@@ -72,6 +72,7 @@ struct xfer {
 	long deadline_s; /* the job's deadline, for messages */
 	int64_t deadline_ms;
 	int64_t next_ms;
+	int64_t waited_ms; /* spent waiting between attempts so far */
 	char errbuf[CURL_ERROR_SIZE];
 };
 
@@ -616,6 +617,16 @@ static void xfer_fail(struct xfer *x)
 		x->job->status = BURROW_EFETCH;
 }
 
+void fetch_note_content_type(const struct fetch_job *j, struct strbuf *msg)
+{
+	const char *ct = j->content_type;
+
+	if (!ct || strncasecmp(ct, "text/html", 9) || (ct[9] && ct[9] != ';' && ct[9] != ' '))
+		return;
+	strbuf_addstr(msg, "; the server sent text/html, not an archive (a captive portal or a "
+	                   "login page?)");
+}
+
 /* The whole body is in: check the hash, keep the temp file. */
 static void xfer_succeed(struct xfer *x)
 {
@@ -633,8 +644,9 @@ static void xfer_succeed(struct xfer *x)
 		strbuf_addstr(&j->err, "sha256 mismatch for ");
 		add_url(&j->err, x->url);
 		strbuf_addstr(&j->err, " (expected ");
-		strbuf_add_escaped(&j->err, j->expect_sha256, strnlen(j->expect_sha256, 128));
+		strbuf_add_escaped(&j->err, j->expect_sha256, strlen(j->expect_sha256));
 		strbuf_addf(&j->err, ", got %s)", j->sha256);
+		fetch_note_content_type(j, &j->err);
 		j->status = BURROW_EINTEGRITY;
 		xfer_fail(x);
 		return;
@@ -653,11 +665,16 @@ static void xfer_succeed(struct xfer *x)
 	x->state = XFER_DONE;
 }
 
-/* The message is already in the job; retry if allowed, else fail. */
+/* The message is already in the job; retry if allowed, else fail.  All
+ * waits between attempts of one transfer (backoff and the server's
+ * Retry-After alike) come out of one budget, max_retry_after seconds: a
+ * Retry-After longer than what is left of it, or than the deadline allows,
+ * fails at once instead of sleeping towards a failure. */
 static void xfer_retry_or_fail(struct xfer *x, long retry_after_s)
 {
 	const struct fetch_options *o = x->opt;
 	int64_t delay, backoff, now = now_ms();
+	int64_t budget = (int64_t)o->max_retry_after * 1000 - x->waited_ms;
 	int shift = x->attempt - 1;
 
 	if (x->attempt <= o->retries) {
@@ -668,16 +685,31 @@ static void xfer_retry_or_fail(struct xfer *x, long retry_after_s)
 			backoff = FETCH_BACKOFF_CAP_MS;
 		delay = backoff + (int64_t)(jitter_next() % (uint64_t)(backoff / 2 + 1));
 		if (retry_after_s > 0) {
-			int64_t ra = (retry_after_s > o->max_retry_after ? o->max_retry_after
-			                                                 : retry_after_s) *
-			             1000;
+			int64_t ra = (int64_t)retry_after_s * 1000;
+			int64_t left =
+			    x->deadline_ms - now < budget ? x->deadline_ms - now : budget;
+			if (ra > left) {
+				strbuf_addf(
+				    &x->job->err,
+				    " (the server asked to wait %ld s with Retry-After, more than "
+				    "the %lld s left to wait)",
+				    retry_after_s, (long long)(left > 0 ? left / 1000 : 0));
+				if (x->attempt > 1)
+					strbuf_addf(&x->job->err, " (after %d attempts)",
+					            x->attempt);
+				xfer_fail(x);
+				return;
+			}
 			if (ra > delay)
 				delay = ra;
 		}
+		if (delay > budget)
+			delay = budget > 0 ? budget : 0;
 		if (now + delay < x->deadline_ms) {
 			/* the temp file stays open; the next attempt truncates it */
 			x->state = XFER_WAITING;
 			x->next_ms = now + delay;
+			x->waited_ms += delay;
 			return;
 		}
 	}
@@ -713,7 +745,8 @@ static void xfer_http_error(struct xfer *x, long code)
 		return;
 	}
 	curl_easy_getinfo(x->easy, CURLINFO_RETRY_AFTER, &ra);
-	xfer_retry_or_fail(x, ra > 0 ? (ra > 86400 ? 86400 : (long)ra) : 0);
+	/* the server's answer as it was (for the message), bounded against overflow */
+	xfer_retry_or_fail(x, ra > 0 ? (ra > 1000000000 ? 1000000000 : (long)ra) : 0);
 }
 
 static void xfer_redirect(struct xfer *x)

@@ -36,7 +36,10 @@ struct fetch_options {
 	                         page just above the low-speed limit is cut within a
 	                         minute */
 	int retries;          /* extra attempts after the first, default 4 */
-	long max_retry_after; /* cap on honoured Retry-After seconds, default 60 */
+	long max_retry_after; /* s one transfer may spend waiting between attempts,
+	                         backoff and Retry-After together; default 60.  A
+	                         Retry-After asking for more than is left fails
+	                         the transfer at once, naming the server's answer */
 	long backoff_ms;      /* first retry delay, doubled per attempt (+ up to 50%
 	                         jitter, at most 30 s); default 500 */
 	int jobs;             /* transfers at once, default 16 */
@@ -109,6 +112,12 @@ void fetch_job_release(struct fetch_job *j);
  * temp file this call created is unlinked (successful ones too), unfinished
  * jobs get BURROW_EINT/ETERM and that code is returned. */
 int fetch_run(const struct fetch_options *opt, struct fetch_job *jobs, size_t n);
+
+/* For a message about bytes that are not what was pinned: appends "; the
+ * server sent text/html, not an archive (...)" when the job's response was
+ * declared text/html (a captive portal or login page served in place of
+ * the file), else nothing. */
+void fetch_note_content_type(const struct fetch_job *j, struct strbuf *msg);
 
 /* Copies url into out (reset first) with any user:password@ removed, for
  * messages.  The result is not escaped: add it with strbuf_add_escaped. */

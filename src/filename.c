@@ -35,7 +35,8 @@ int pep503_valid(const char *name)
 	if (!name)
 		return 0;
 	n = strlen(name);
-	if (n == 0 || !is_alnum((unsigned char)name[0]) || !is_alnum((unsigned char)name[n - 1]))
+	if (n == 0 || n > PEP503_NAME_MAX || !is_alnum((unsigned char)name[0]) ||
+	    !is_alnum((unsigned char)name[n - 1]))
 		return 0;
 	for (i = 1; i + 1 < n; i++) {
 		int c = (unsigned char)name[i];

@@ -38,8 +38,19 @@ int filename_parse(const char *filename, struct filename_info *out);
  * out is reset first and gets the result.  0, or -1 when out cannot grow. */
 int pep503_normalize(const char *name, struct strbuf *out);
 
+/* The longest project name accepted anywhere (manifests, locks,
+ * requirements, file names, METADATA).  PEP 508 sets no bound; names flow
+ * into file names, URLs and messages, so one is needed, and no published
+ * project comes near it. */
+#define PEP503_NAME_MAX 200
+#define PEP503_NAME_MAX_TEXT "200"
+/* What a valid name is, for messages. */
+#define PEP503_NAME_RULE                                                                           \
+	"a PEP 508 name: letters, digits, '.', '_' and '-', alphanumeric at both ends, at "        \
+	"most " PEP503_NAME_MAX_TEXT " bytes"
+
 /* 1 when name matches ^([A-Z0-9]|[A-Z0-9][A-Z0-9._-]*[A-Z0-9])$ ignoring
- * case, else 0. */
+ * case and is at most PEP503_NAME_MAX bytes long, else 0. */
 int pep503_valid(const char *name);
 
 #endif

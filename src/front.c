@@ -108,7 +108,7 @@ static int try_noop(int argc, char **argv)
 	return ok;
 }
 
-int main(int argc, char **argv)
+static int dispatch(int argc, char **argv)
 {
 	int i = 1, r;
 
@@ -135,4 +135,9 @@ int main(int argc, char **argv)
 	if (i < argc && !strcmp(argv[i], "install") && try_noop(argc - i, argv + i))
 		return 0;
 	return exec_core(argv);
+}
+
+int main(int argc, char **argv)
+{
+	return cmd_close_stdout(dispatch(argc, argv));
 }

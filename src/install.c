@@ -57,6 +57,7 @@ struct pick {
 	int64_t size;    /* the size the index or lock declares, -1 unknown */
 	struct tree_list entries;
 	struct strbuf info; /* "Key: value" lines kept with the cache tree */
+	char corrupt[65];   /* the hash of a corrupt cached copy removed, or "" */
 };
 
 /* What the env is for: the interpreter of a Python env (its tags and
@@ -166,8 +167,13 @@ static int fits(const struct target *t, const struct filename_info *fi, int *ran
 	return 1;
 }
 
-/* A pinned artifact already in the cache that fits this machine. */
-static int pick_from_cache(const struct target *t, struct cache *c, struct pick *p)
+/* A pinned artifact already in the cache that fits this machine.  An
+ * archive whose tree is gone is re-hashed first (the unpack would refuse
+ * it anyway): a corrupt copy is removed with a warning, so that it is
+ * fetched again instead of failing every install until the cache is
+ * cleaned by hand; p->corrupt says so. */
+static int pick_from_cache(const struct install_options *o, const struct target *t, struct cache *c,
+                           struct pick *p)
 {
 	int best_rank = -1;
 	size_t i;
@@ -188,6 +194,18 @@ static int pick_from_cache(const struct target *t, struct cache *c, struct pick 
 		     versions_equal(fi.version, p->b->version) && fits(t, &fi, &rank, &why) &&
 		     (best_rank < 0 || rank < best_rank);
 		strbuf_release(&why);
+		if (ok && !cache_tree_has(c, sha)) {
+			char got[65];
+			if (cache_archive_verify(c, sha, got) == 0) {
+				progress(o, "warning",
+				         "cached archive %s (%s) was corrupt (it hashes to %s): "
+				         "removed, "
+				         "fetching it again",
+				         sha, fn, got);
+				snprintf(p->corrupt, sizeof(p->corrupt), "%s", got);
+				ok = 0;
+			}
+		}
 		if (!ok) {
 			free(fn);
 			continue;
@@ -631,6 +649,7 @@ static void on_fetched(void *arg, struct fetch_job *j, size_t k)
 		strbuf_addf(&j->err, "sha256 mismatch (expected %s%s, got %s) from %s",
 		            p->b->hashes[0], p->b->nhashes > 1 ? " or another pinned hash" : "",
 		            j->sha256, red.buf);
+		fetch_note_content_type(j, &j->err);
 		j->status = BURROW_EINTEGRITY;
 		strbuf_release(&red);
 		return;
@@ -1300,7 +1319,7 @@ static int stage_env(const struct install_options *o, const struct target *t, st
 
 /* The env holds exactly this manifest already, and its trees exist. */
 static int is_noop(const struct install_options *o, const struct target *t, struct envdir *ed,
-                   struct cache *c)
+                   struct cache *c, struct state_wait *sw)
 {
 	struct strbuf v = STRBUF_INIT;
 	struct state_bundles sb;
@@ -1310,8 +1329,8 @@ static int is_noop(const struct install_options *o, const struct target *t, stru
 
 	if (!o->m || (fd = envdir_open_live(ed)) < 0)
 		return 0;
-	if (state_open(fd, &db, NULL) == 0 && state_get_meta(db, "manifest_digest", &v) == 0 &&
-	    !strcmp(v.buf, o->m->digest)) {
+	if (state_open_wait(fd, &db, sw, NULL) == 0 &&
+	    state_get_meta(db, "manifest_digest", &v) == 0 && !strcmp(v.buf, o->m->digest)) {
 		strbuf_reset(&v);
 		ok =
 		    state_get_meta(db, "burrow_version", &v) == 0 && !strcmp(v.buf, BURROW_VERSION);
@@ -1338,14 +1357,15 @@ static int is_noop(const struct install_options *o, const struct target *t, stru
 }
 
 /* Counts what changes against the live env, for the summary line. */
-static void diff_live(struct envdir *ed, struct pick *picks, size_t n, struct install_result *res)
+static void diff_live(struct envdir *ed, struct pick *picks, size_t n, struct install_result *res,
+                      struct state_wait *sw)
 {
 	struct state_bundles sb = {0};
 	sqlite3 *db = NULL;
 	size_t i, j;
 	int fd = envdir_open_live(ed);
 
-	if (fd >= 0 && state_open(fd, &db, NULL) == 0)
+	if (fd >= 0 && state_open_wait(fd, &db, sw, NULL) == 0)
 		state_bundles(db, &sb, NULL);
 	for (i = 0; i < n; i++) {
 		for (j = 0; j < sb.len; j++)
@@ -1384,7 +1404,8 @@ static int live_trusted(struct envdir *ed, const char *env_path, struct strbuf *
 
 /* The interpreter an env is for: --python, else [env].python, else the
  * one the live env was made with; NULL for a native env. */
-static char *python_spec(const struct install_options *o, struct envdir *ed, int have_env)
+static char *python_spec(const struct install_options *o, struct envdir *ed, int have_env,
+                         struct state_wait *sw)
 {
 	struct strbuf v = STRBUF_INIT;
 	sqlite3 *db = NULL;
@@ -1396,7 +1417,7 @@ static char *python_spec(const struct install_options *o, struct envdir *ed, int
 		return strdup(o->m->python);
 	if (!have_env || (fd = envdir_open_live(ed)) < 0)
 		return NULL;
-	if (state_open(fd, &db, NULL) == 0 && state_get_meta(db, "python", &v) == 0) {
+	if (state_open_wait(fd, &db, sw, NULL) == 0 && state_get_meta(db, "python", &v) == 0) {
 		state_close(db);
 		close(fd);
 		return strbuf_detach(&v, NULL);
@@ -1408,7 +1429,7 @@ static char *python_spec(const struct install_options *o, struct envdir *ed, int
 }
 
 static int target_init(const struct install_options *o, struct cache *c, struct envdir *ed,
-                       int have_env, struct target *t, struct strbuf *err)
+                       int have_env, struct target *t, struct state_wait *sw, struct strbuf *err)
 {
 	struct strbuf path = STRBUF_INIT;
 	char *spec;
@@ -1416,7 +1437,7 @@ static int target_init(const struct install_options *o, struct cache *c, struct 
 
 	memset(t, 0, sizeof(*t));
 	uname(&t->uts);
-	spec = python_spec(o, ed, have_env);
+	spec = python_spec(o, ed, have_env, sw);
 	if (!spec) {
 		/* Native env: markers see this machine, and no Python. */
 		t->env.os_name = "posix";
@@ -1526,8 +1547,33 @@ static int check_consistency(const struct install_options *o, const struct targe
 	return r;
 }
 
+static void state_waiting(void *arg)
+{
+	const struct install_options *o = arg;
+
+	progress(o, "wait",
+	         "%s/.burrow/state.db is locked by another process; waiting up to %lld.%03lld s "
+	         "(--wait)",
+	         o->env_path, (long long)(o->wait_ms / 1000), (long long)(o->wait_ms % 1000));
+}
+
+/* BURROW_ELOCKED once the live env's state.db stayed locked past --wait:
+ * without it burrow cannot tell a no-op, nor the env's own interpreter. */
+static int state_gave_up(const struct install_options *o, const struct state_wait *sw,
+                         struct strbuf *err)
+{
+	if (!sw->gave_up)
+		return 0;
+	return error_set(err, BURROW_ELOCKED,
+	                 "%s/.burrow/state.db: locked by another process; gave up after "
+	                 "%lld.%03lld s (--wait)",
+	                 o->env_path, (long long)(o->wait_ms / 1000),
+	                 (long long)(o->wait_ms % 1000));
+}
+
 int install_run(const struct install_options *o, struct install_result *res, struct strbuf *err)
 {
+	struct state_wait sw = {o->wait_ms, state_waiting, (void *)o, 0, 0};
 	struct envdir ed;
 	struct cache c;
 	struct target t;
@@ -1546,7 +1592,7 @@ int install_run(const struct install_options *o, struct install_result *res, str
 		have_env = 1; /* closed at out even when the open failed half-way */
 		if (r)
 			goto out;
-		if ((r = envdir_lock(&ed, o->wait_seconds, err)))
+		if ((r = envdir_lock(&ed, o->wait_ms, err)))
 			goto out;
 		if (o->create && envdir_exists(&ed)) {
 			r = error_set(err, BURROW_EFAIL,
@@ -1563,18 +1609,21 @@ int install_run(const struct install_options *o, struct install_result *res, str
 		if (!o->create && (r = live_trusted(&ed, o->env_path, err)))
 			goto out;
 	}
-	if ((r = target_init(o, &c, &ed, have_env && !o->create, &t, err)))
+	if ((r = target_init(o, &c, &ed, have_env && !o->create, &t, &sw, err)) ||
+	    (r = state_gave_up(o, &sw, err)))
 		goto out;
 	if (o->m && o->m->requires_python && !python_ok(&t, o->m->requires_python)) {
 		r = error_set(err, BURROW_ERESOLVE, "%s: the lock requires Python %s, not %s",
 		              o->m->path, o->m->requires_python, t.python ? t.py.version : "none");
 		goto out;
 	}
-	if (have_env && !o->create && is_noop(o, &t, &ed, &c)) {
+	if (have_env && !o->create && is_noop(o, &t, &ed, &c, &sw)) {
 		res->noop = 1;
 		res->bundles = o->m->nbundles;
 		goto out;
 	}
+	if ((r = state_gave_up(o, &sw, err)))
+		goto out;
 	picks = calloc(o->m && o->m->nbundles ? o->m->nbundles : 1, sizeof(*picks));
 	if (!picks) {
 		r = error_set(err, BURROW_EFAIL, "out of memory");
@@ -1605,8 +1654,19 @@ int install_run(const struct install_options *o, struct install_result *res, str
 	}
 	progress(o, "resolve", "%zu bundle%s", n, n == 1 ? "" : "s");
 	for (i = 0; i < n; i++) {
-		if (pick_from_cache(&t, &c, &picks[i]))
+		if (pick_from_cache(o, &t, &c, &picks[i]))
 			continue;
+		if (o->fetch.offline && picks[i].corrupt[0]) {
+			struct strbuf loc = STRBUF_INIT;
+			where(o, picks[i].b, &loc);
+			r = error_set(
+			    err, BURROW_EINTEGRITY,
+			    "%s: %s==%s: the cached archive was corrupt (it hashed to %s) and "
+			    "was removed; run again without --offline to fetch it",
+			    loc.buf, picks[i].b->name, picks[i].b->version, picks[i].corrupt);
+			strbuf_release(&loc);
+			goto out;
+		}
 		if (o->fetch.offline && !o->m->nrepos && !picks[i].b->nfiles) {
 			r = error_set(err, BURROW_ERESOLVE,
 			              "%s: %s==%s: not in the cache (offline)", o->m->path,
@@ -1623,7 +1683,9 @@ int install_run(const struct install_options *o, struct install_result *res, str
 		goto out;
 	if (o->fetch_only)
 		goto out;
-	diff_live(&ed, picks, n, res);
+	diff_live(&ed, picks, n, res, &sw);
+	if ((r = state_gave_up(o, &sw, err)))
+		goto out;
 	if ((r = stage_env(o, &t, &ed, &c, picks, n, res, err)))
 		goto out;
 	if ((r = signals_pending())) {

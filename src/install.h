@@ -37,7 +37,7 @@ struct install_options {
 	const char *search_path;  /* where interpreters are looked up (the caller's PATH) */
 	const char *command;      /* pyvenv.cfg "command", e.g. "burrow create ENV" */
 	struct fetch_options fetch;
-	int wait_seconds;                 /* for the env lock */
+	int64_t wait_ms;                  /* for the env lock and state.db (--wait) */
 	int create;                       /* refuse an existing env */
 	int fetch_only;                   /* burrow fetch: fill the cache, no env */
 	int compile;                      /* byte-compile site-packages with the base interpreter */

@@ -87,7 +87,7 @@ int cmd_install_options(struct install_options *o, struct strbuf *cache_dir, str
 	retries = o->fetch.retries;
 	env_number("BURROW_RETRIES", 0, 100, &retries);
 	o->fetch.retries = (int)retries;
-	o->wait_seconds = globals.wait;
+	o->wait_ms = globals.wait_ms;
 	o->progress.event = cmd_progress;
 	o->fetch.progress = cmd_fetch_progress;
 	o->search_path = getenv("PATH");
@@ -293,7 +293,7 @@ static void usage(FILE *f)
 	cmd_help_overview(f);
 }
 
-int main(int argc, char **argv)
+static int dispatch(int argc, char **argv)
 {
 	int i = 1;
 	size_t k;
@@ -314,7 +314,10 @@ int main(int argc, char **argv)
 		if (r < 0)
 			return BURROW_EUSAGE;
 		if (r == 0) {
-			fprintf(stderr, "burrow: unknown option %s\n", argv[i]);
+			struct strbuf e = STRBUF_INIT;
+			strbuf_add_escaped(&e, argv[i], strlen(argv[i]));
+			fprintf(stderr, "burrow: unknown option %s\n", e.buf);
+			strbuf_release(&e);
 			usage(stderr);
 			return BURROW_EUSAGE;
 		}
@@ -334,7 +337,17 @@ int main(int argc, char **argv)
 			}
 			return cmd_commands[k].fn(argc - i, argv + i);
 		}
-	fprintf(stderr, "burrow: unknown command \"%s\"\n", argv[i]);
+	{
+		struct strbuf e = STRBUF_INIT;
+		strbuf_add_escaped(&e, argv[i], strlen(argv[i]));
+		fprintf(stderr, "burrow: unknown command \"%s\"\n", e.buf);
+		strbuf_release(&e);
+	}
 	usage(stderr);
 	return BURROW_EUSAGE;
+}
+
+int main(int argc, char **argv)
+{
+	return cmd_close_stdout(dispatch(argc, argv));
 }

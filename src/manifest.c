@@ -64,6 +64,7 @@ void manifest_release(struct manifest *m)
 		free(m->bundles[i].files);
 	}
 	free(m->bundles);
+	free(m->index);
 	for (i = 0; i < m->nrun_env; i++) {
 		free(m->run_env[i].key);
 		free(m->run_env[i].value);
@@ -240,7 +241,7 @@ static int parse_hash(struct ctx *c, const struct toml_value *v, const char *bna
 	if (strncmp(s, "sha256:", 7) != 0 || v->u.str.len != 7 + 64) {
 		struct strbuf e = STRBUF_INIT;
 		int r;
-		strbuf_add_escaped(&e, s, v->u.str.len > 80 ? 80 : v->u.str.len);
+		strbuf_add_escaped(&e, s, v->u.str.len);
 		r = fail_at(c, v->line, v->column,
 		            "bundle \"%s\": malformed hash \"%s\" (want \"sha256:\" and 64 hex "
 		            "digits)",
@@ -266,7 +267,7 @@ static int parse_hash(struct ctx *c, const struct toml_value *v, const char *bna
 static int parse_bundle(struct ctx *c, const struct toml_value *t)
 {
 	const struct toml_keyval *name = NULL, *version = NULL, *hashes = NULL;
-	struct manifest_bundle b, *p;
+	struct manifest_bundle b;
 	struct strbuf key = STRBUF_INIT;
 	struct pep440_version ver;
 	size_t i;
@@ -291,8 +292,8 @@ static int parse_bundle(struct ctx *c, const struct toml_value *t)
 	if (!pep503_valid(name->value->u.str.ptr)) {
 		struct strbuf e = STRBUF_INIT;
 		strbuf_add_escaped(&e, name->value->u.str.ptr, name->value->u.str.len);
-		r = fail_at(c, name->value->line, name->value->column, "invalid bundle name \"%s\"",
-		            e.buf);
+		r = fail_at(c, name->value->line, name->value->column,
+		            "invalid bundle name \"%s\" (%s)", e.buf, PEP503_NAME_RULE);
 		strbuf_release(&e);
 		return r;
 	}
@@ -356,13 +357,10 @@ static int parse_bundle(struct ctx *c, const struct toml_value *t)
 		}
 		b.nhashes++;
 	}
-	p = realloc(c->m->bundles, (c->m->nbundles + 1) * sizeof(*p));
-	if (!p) {
+	if (manifest_add_bundle(c->m, &b) < 0) {
 		r = error_set(c->err, BURROW_EFAIL, "out of memory");
 		goto fail;
 	}
-	c->m->bundles = p;
-	p[c->m->nbundles++] = b;
 	return 0;
 fail:
 	free(b.name);
@@ -628,12 +626,86 @@ int manifest_add_repo(struct manifest *m, const char *url, struct strbuf *err)
 	return 0;
 }
 
-const struct manifest_bundle *manifest_find(const struct manifest *m, const char *key)
+/* FNV-1a: keys are short ASCII names */
+static size_t key_hash(const char *key)
+{
+	uint64_t h = 1469598103934665603ULL;
+
+	for (; *key; key++) {
+		h ^= (unsigned char)*key;
+		h *= 1099511628211ULL;
+	}
+	return (size_t)h;
+}
+
+/* Puts bundle i into the index (which has a free slot). */
+static void index_put(size_t *slots, size_t nslots, const struct manifest_bundle *bundles, size_t i)
+{
+	size_t k = key_hash(bundles[i].key) & (nslots - 1);
+
+	while (slots[k])
+		k = (k + 1) & (nslots - 1);
+	slots[k] = i + 1;
+}
+
+int manifest_add_bundle(struct manifest *m, const struct manifest_bundle *b)
 {
 	size_t i;
 
-	for (i = 0; i < m->nbundles; i++)
-		if (!strcmp(m->bundles[i].key, key))
+	if (m->nbundles == m->bundles_alloc) {
+		size_t n = m->bundles_alloc ? m->bundles_alloc * 2 : 16;
+		struct manifest_bundle *p = realloc(m->bundles, n * sizeof(*p));
+		if (!p)
+			return -1;
+		m->bundles = p;
+		m->bundles_alloc = n;
+	}
+	/* at most half full, so that probes stay short; reinserting in
+	 * manifest order keeps one key's bundles in manifest order */
+	if ((m->nbundles + 1) * 2 > m->nindex) {
+		size_t n = m->nindex ? m->nindex * 2 : 64;
+		size_t *slots = calloc(n, sizeof(*slots));
+		if (!slots)
+			return -1;
+		for (i = 0; i < m->nbundles; i++)
+			index_put(slots, n, m->bundles, i);
+		free(m->index);
+		m->index = slots;
+		m->nindex = n;
+	}
+	m->bundles[m->nbundles] = *b;
+	index_put(m->index, m->nindex, m->bundles, m->nbundles);
+	m->nbundles++;
+	return 0;
+}
+
+/* The first bundle with key whose index is above after (SIZE_MAX: any). */
+static const struct manifest_bundle *find_from(const struct manifest *m, const char *key,
+                                               size_t after)
+{
+	size_t k, i;
+
+	if (!m->nindex) {
+		for (i = after == SIZE_MAX ? 0 : after + 1; i < m->nbundles; i++)
+			if (!strcmp(m->bundles[i].key, key))
+				return &m->bundles[i];
+		return NULL;
+	}
+	for (k = key_hash(key) & (m->nindex - 1); m->index[k]; k = (k + 1) & (m->nindex - 1)) {
+		i = m->index[k] - 1;
+		if ((after == SIZE_MAX || i > after) && !strcmp(m->bundles[i].key, key))
 			return &m->bundles[i];
+	}
 	return NULL;
+}
+
+const struct manifest_bundle *manifest_find(const struct manifest *m, const char *key)
+{
+	return find_from(m, key, SIZE_MAX);
+}
+
+const struct manifest_bundle *manifest_find_next(const struct manifest *m,
+                                                 const struct manifest_bundle *prev)
+{
+	return find_from(m, prev->key, (size_t)(prev - m->bundles));
 }

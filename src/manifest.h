@@ -54,6 +54,11 @@ struct manifest {
 	size_t nrepos;
 	struct manifest_bundle *bundles;
 	size_t nbundles;
+	size_t bundles_alloc; /* slots allocated in bundles */
+	/* bundles by key (manifest_add_bundle keeps it): open addressing,
+	 * bundle index + 1 per slot, 0 empty; nindex slots, a power of two */
+	size_t *index;
+	size_t nindex;
 	struct manifest_kv *run_env;
 	size_t nrun_env;
 	char **run_pass;
@@ -83,8 +88,20 @@ int manifest_parse(const char *data, size_t len, const char *path, const char *b
  * unknown scheme. */
 int manifest_add_repo(struct manifest *m, const char *url, struct strbuf *err);
 
-/* The bundle whose normalised name equals key, or NULL. */
+/* Appends a copy of *b (the manifest owns its strings from then on) and
+ * indexes it by b->key, so that finding a name costs the same with 30,000
+ * bundles as with 3.  0, or -1 when out of memory (*b is then still the
+ * caller's). */
+int manifest_add_bundle(struct manifest *m, const struct manifest_bundle *b);
+
+/* The first bundle (in manifest order) whose normalised name equals key,
+ * or NULL. */
 const struct manifest_bundle *manifest_find(const struct manifest *m, const char *key);
+/* The next bundle after prev (one manifest_find or this returned) with the
+ * same key, in manifest order, or NULL: locks may list one name several
+ * times under exclusive markers. */
+const struct manifest_bundle *manifest_find_next(const struct manifest *m,
+                                                 const struct manifest_bundle *prev);
 
 /* 1 when name is a valid environment variable name. */
 int manifest_env_name_ok(const char *name);

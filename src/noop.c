@@ -7,11 +7,13 @@
 #include "trust.h"
 #include "util/fs.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -58,36 +60,49 @@ static int tree_exists(const char *cache_dir, const char *sha)
 	return ok;
 }
 
-/* 1 when a crashed install left .NAME.staging-* or .NAME.old-* beside
- * env: the next install must take the lock and sweep them, so it is no
- * no-op.  Also 1 when that cannot be told. */
-static int has_leftovers(const char *env)
+/* 1 when a process that died (a kill -9 right after its commit) left its
+ * cache/tmp/p-XXXX.lock (and maybe an empty p-XXXX/) unlocked: burrow-core
+ * sweeps those when it opens the cache, so the install is no no-op.  A
+ * lock some live process holds is its own business.  Also 1 when that
+ * cannot be told (tmp/ unreadable); 0 when tmp/ is missing. */
+static int cache_tmp_leftovers(const char *cache_dir)
 {
-	struct envdir ed;
-	int r = 1;
+	struct strbuf p = STRBUF_INIT;
+	struct dirent *de;
+	DIR *d;
+	int r = 0;
 
-	if (envdir_open(&ed, env, NULL) == 0)
-		r = envdir_has_leftovers(&ed);
-	envdir_close(&ed);
+	strbuf_addf(&p, "%s/tmp", cache_dir);
+	d = opendir(p.buf);
+	strbuf_release(&p);
+	if (!d)
+		return errno != ENOENT;
+	while (!r && (de = readdir(d))) {
+		size_t n = strlen(de->d_name);
+		int fd;
+		if (strncmp(de->d_name, "p-", 2) || n < 7 || strcmp(de->d_name + n - 5, ".lock"))
+			continue;
+		fd = openat(dirfd(d), de->d_name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+		if (fd < 0)
+			continue; /* swept meanwhile */
+		if (flock(fd, LOCK_SH | LOCK_NB) == 0)
+			r = 1; /* nobody holds it: its process is gone */
+		close(fd);
+	}
+	closedir(d);
 	return r;
 }
 
-int noop_check(const char *env, const char *manifest, const char *cli_python, int compile,
-               const char *cache_dir, const char *version, size_t *nbundles)
+/* The comparison of noop_check, on the env opened as dfd. */
+static int facts_match(int dfd, const char *manifest, const char *cli_python, int compile,
+                       const char *cache_dir, const char *version, size_t *nbundles)
 {
 	struct strbuf facts = STRBUF_INIT, have = STRBUF_INIT, want = STRBUF_INIT,
 	              expect = STRBUF_INIT;
 	const char *p, *exe = NULL;
 	size_t n = 0, exelen = 0;
-	int dfd, ok = 0;
+	int ok = 0;
 
-	*nbundles = 0;
-	dfd = open(env, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (dfd < 0)
-		return 0;
-	/* as root, an env another user can change is burrow-core's to refuse */
-	if (trust_env_records(dfd, env, NULL))
-		goto out;
 	if (fs_read_file(dfd, ".burrow/noop", NOOP_MAX, &facts) < 0 ||
 	    fs_read_file(dfd, ".burrow/manifest.toml", NOOP_MAX, &have) < 0 ||
 	    fs_read_user_file(manifest, NOOP_MAX, &want, NULL) < 0 || have.len != want.len ||
@@ -138,15 +153,40 @@ int noop_check(const char *env, const char *manifest, const char *cli_python, in
 		n++;
 		p = nl + 1;
 	}
-	if (has_leftovers(env))
-		goto out;
 	ok = 1;
 	*nbundles = n;
 out:
-	close(dfd);
 	strbuf_release(&facts);
 	strbuf_release(&have);
 	strbuf_release(&want);
 	strbuf_release(&expect);
+	return ok;
+}
+
+int noop_check(const char *env, const char *manifest, const char *cli_python, int compile,
+               const char *cache_dir, const char *version, size_t *nbundles)
+{
+	struct envdir ed;
+	int dfd, ok = 0;
+
+	*nbundles = 0;
+	/* A shared lock on .ENV.lock while reading: an install holds it
+	 * exclusively from before it stages until after its exchange, so the
+	 * answer is never read from an env about to be replaced.  Busy (an
+	 * install runs) or missing: burrow-core decides, waiting as --wait
+	 * says. */
+	if (envdir_open(&ed, env, NULL) == 0 && envdir_lock_shared(&ed) == 0 &&
+	    !envdir_has_leftovers(&ed) && !cache_tmp_leftovers(cache_dir)) {
+		dfd = open(env, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		/* as root, an env another user can change is burrow-core's to
+		 * refuse */
+		if (dfd >= 0) {
+			if (!trust_env_records(dfd, env, NULL))
+				ok = facts_match(dfd, manifest, cli_python, compile, cache_dir,
+				                 version, nbundles);
+			close(dfd);
+		}
+	}
+	envdir_close(&ed);
 	return ok;
 }

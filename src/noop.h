@@ -7,11 +7,13 @@
  * `burrow install ENV --manifest M` is a no-op when M's bytes equal that
  * copy, the burrow version, the --python given and the interpreter's
  * identity (path, size, mtime) are unchanged, --compile agrees, every
- * cache tree the env was linked from still exists, and no crashed install
- * left a .ENV.staging-* or .ENV.old-* beside it (those are swept under the
- * lock, by burrow-core).  Anything else, or any
- * doubt, falls through to the full install in burrow-core, which decides
- * again under the env lock.
+ * cache tree the env was linked from still exists, no crashed install
+ * left a .ENV.staging-* or .ENV.old-* beside it, and no dead process left
+ * an unlocked cache/tmp/p-XXXX.lock (burrow-core sweeps all of those).  It
+ * reads under a shared lock on .ENV.lock, taken without waiting: while an
+ * install holds the lock, or when there is none, burrow-core decides.
+ * Anything else, or any doubt, falls through to the full install in
+ * burrow-core, which decides again under the env lock.
  */
 #ifndef BURROW_NOOP_H
 #define BURROW_NOOP_H

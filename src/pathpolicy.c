@@ -27,9 +27,7 @@ static int refuse(struct strbuf *err, const char *name, size_t len, const char *
 		return BURROW_EINTEGRITY;
 	strbuf_reset(err);
 	strbuf_addstr(err, "entry \"");
-	strbuf_add_escaped(err, name, len > 512 ? 512 : len);
-	if (len > 512)
-		strbuf_addstr(err, "...");
+	strbuf_add_escaped(err, name, len);
 	strbuf_addstr(err, "\": ");
 	strbuf_addstr(err, reason);
 	return BURROW_EINTEGRITY;
@@ -173,13 +171,13 @@ int path_policy_link_ok(const char *link_path, const char *target, struct strbuf
 
 escapes:
 	if (refuse(err, link_path, llen, "symlink target \"") && err) {
-		strbuf_add_escaped(err, target, tlen > 512 ? 512 : tlen);
+		strbuf_add_escaped(err, target, tlen);
 		strbuf_addstr(err, "\" escapes the root");
 	}
 	return BURROW_EINTEGRITY;
 dotdot_after_name:
 	if (refuse(err, link_path, llen, "symlink target \"") && err) {
-		strbuf_add_escaped(err, target, tlen > 512 ? 512 : tlen);
+		strbuf_add_escaped(err, target, tlen);
 		strbuf_addstr(err, "\" has '..' after a name");
 	}
 	return BURROW_EINTEGRITY;

@@ -231,9 +231,8 @@ static int quote_err(struct strbuf *err, const char *what, const char *s, size_t
 	struct strbuf e = STRBUF_INIT;
 	int r;
 
-	strbuf_add_escaped(&e, s, len > 200 ? 200 : len);
-	r = error_set(err, BURROW_EFAIL, "invalid %s \"%s%s\": %s", what, e.buf,
-	              len > 200 ? "..." : "", why);
+	strbuf_add_escaped(&e, s, len);
+	r = error_set(err, BURROW_EFAIL, "invalid %s \"%s\": %s", what, e.buf, why);
 	strbuf_release(&e);
 	return r;
 }

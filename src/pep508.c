@@ -11,6 +11,8 @@
  */
 #include "pep508.h"
 
+#include "filename.h"
+
 #include "util/error.h"
 
 #include <stdlib.h>
@@ -146,8 +148,8 @@ static int fail(struct cursor *c, size_t at, const char *fmt, const char *arg)
 	if (c->err) {
 		strbuf_addf(c->err, fmt, e.buf);
 		strbuf_addstr(c->err, " in \"");
-		strbuf_add_escaped(c->err, c->s, c->len > 200 ? 200 : c->len);
-		strbuf_addstr(c->err, c->len > 200 ? "...\"" : "\"");
+		strbuf_add_escaped(c->err, c->s, c->len);
+		strbuf_addch(c->err, '"');
 	}
 	strbuf_release(&e);
 	return r;
@@ -865,6 +867,11 @@ int pep508_parse(const char *s, size_t len, struct pep508_req *out, struct strbu
 	skip_ws(&c);
 	if (!(n = identifier(&c))) {
 		r = fail(&c, c.pos, "expected package name at the start of dependency specifier%s",
+		         "");
+		goto out;
+	}
+	if (n > PEP503_NAME_MAX) {
+		r = fail(&c, c.pos, "package name longer than " PEP503_NAME_MAX_TEXT " bytes%s",
 		         "");
 		goto out;
 	}

@@ -58,13 +58,6 @@ static int oom(struct pl_ctx *c)
 	return error_set(c->err, BURROW_EFAIL, "out of memory");
 }
 
-static void quote(struct strbuf *out, const char *s, size_t len)
-{
-	strbuf_add_escaped(out, s, len > 200 ? 200 : len);
-	if (len > 200)
-		strbuf_addstr(out, "...");
-}
-
 static int unknown_key(struct pl_ctx *c, const struct toml_keyval *kv, const char *where)
 {
 	struct strbuf k = STRBUF_INIT;
@@ -72,7 +65,7 @@ static int unknown_key(struct pl_ctx *c, const struct toml_keyval *kv, const cha
 
 	if (!c->strict)
 		return 0;
-	quote(&k, kv->key, kv->keylen);
+	strbuf_add_escaped(&k, kv->key, kv->keylen);
 	r = fail_at(c, kv->line, kv->column,
 	            "unknown key \"%s\" in %s (lock-version 1.0; tool data belongs in [tool])",
 	            k.buf, where);
@@ -153,7 +146,7 @@ static int check_marker(struct pl_ctx *c, const struct toml_value *v, const char
 	int r;
 
 	if (marker_names(v->u.str.ptr, "extra")) {
-		quote(&q, v->u.str.ptr, v->u.str.len);
+		strbuf_add_escaped(&q, v->u.str.ptr, v->u.str.len);
 		r = fail_at(c, v->line, v->column,
 		            "%s \"%s\": the \"extra\" variable is not valid in a lock (PEP 751)",
 		            what, q.buf);
@@ -275,7 +268,7 @@ static int parse_wheel(struct pl_ctx *c, const struct pl_pkg *pkg, const struct 
 		return fail_at(c, t->line, t->column,
 		               "package \"%s\": a wheel needs a url or a path", pkg->name);
 	if (url && !url_scheme_ok(url->value->u.str.ptr)) {
-		quote(&q, url->value->u.str.ptr, url->value->u.str.len);
+		strbuf_add_escaped(&q, url->value->u.str.ptr, url->value->u.str.len);
 		r = fail_at(c, url->value->line, url->value->column,
 		            "package \"%s\": wheel url \"%s\": unknown scheme (use http, https or "
 		            "file)",
@@ -325,7 +318,7 @@ static int parse_wheel(struct pl_ctx *c, const struct pl_pkg *pkg, const struct 
 			d++;
 			dashes++;
 		}
-		quote(&q, sb.buf, sb.len);
+		strbuf_add_escaped(&q, sb.buf, sb.len);
 		/* name-version-python-abi-platform.whl has at least four dashes
 		 * (and filename_parse wants at least one) */
 		if (strlen(sb.buf) != sb.len || dashes < 4 || filename_parse(sb.buf, &info) != 0 ||
@@ -451,7 +444,8 @@ static int parse_package(struct pl_ctx *c, const struct toml_value *t)
 	const struct toml_keyval *name = NULL, *version = NULL, *marker = NULL, *rpy = NULL,
 	                         *wheels = NULL, *sdist = NULL, *source = NULL;
 	const char *source_what = NULL;
-	struct manifest_bundle b, *p;
+	struct manifest_bundle b;
+	const struct manifest_bundle *o;
 	struct strbuf key = STRBUF_INIT, q = STRBUF_INIT;
 	struct pl_pkg pkg;
 	size_t i, j;
@@ -509,10 +503,10 @@ static int parse_package(struct pl_ctx *c, const struct toml_value *t)
 		return fail_at(c, t->line, t->column, "[[packages]] needs a name");
 	if ((r = want_string(c, name, "package name")))
 		return r;
-	quote(&q, name->value->u.str.ptr, name->value->u.str.len);
+	strbuf_add_escaped(&q, name->value->u.str.ptr, name->value->u.str.len);
 	if (!pep503_valid(name->value->u.str.ptr)) {
 		r = fail_at(c, name->value->line, name->value->column,
-		            "invalid package name \"%s\"", q.buf);
+		            "invalid package name \"%s\" (%s)", q.buf, PEP503_NAME_RULE);
 		goto out;
 	}
 	if (pep503_normalize(name->value->u.str.ptr, &key) < 0) {
@@ -557,7 +551,7 @@ static int parse_package(struct pl_ctx *c, const struct toml_value *t)
 		goto out;
 	if (pep440_parse(version->value->u.str.ptr, &pkg.ver) != 0) {
 		strbuf_reset(&q);
-		quote(&q, version->value->u.str.ptr, version->value->u.str.len);
+		strbuf_add_escaped(&q, version->value->u.str.ptr, version->value->u.str.len);
 		r = fail_at(c, version->value->line, version->value->column,
 		            "package \"%s\": invalid version \"%s\" (not PEP 440)", pkg.name,
 		            q.buf);
@@ -631,13 +625,11 @@ static int parse_package(struct pl_ctx *c, const struct toml_value *t)
 			b.nhashes++;
 		}
 	}
-	for (i = 0; i < c->m->nbundles; i++) {
-		if (strcmp(c->m->bundles[i].key, b.key))
-			continue;
-		if (same_marker(c->m->bundles[i].marker, b.marker)) {
+	for (o = manifest_find(c->m, b.key); o; o = manifest_find_next(c->m, o)) {
+		if (same_marker(o->marker, b.marker)) {
 			r = fail_at(c, name->value->line, name->value->column,
 			            "duplicate package \"%s\" (first at line %d)%s", b.name,
-			            c->m->bundles[i].line,
+			            o->line,
 			            b.marker ? " with the same marker" : "; give each a marker");
 			goto out;
 		}
@@ -648,13 +640,10 @@ static int parse_package(struct pl_ctx *c, const struct toml_value *t)
 		            PYLOCK_MAX_PACKAGES);
 		goto out;
 	}
-	p = realloc(c->m->bundles, (c->m->nbundles + 1) * sizeof(*p));
-	if (!p) {
+	if (manifest_add_bundle(c->m, &b) < 0) {
 		r = oom(c);
 		goto out;
 	}
-	c->m->bundles = p;
-	p[c->m->nbundles++] = b;
 	memset(&b, 0, sizeof(b));
 out:
 	bundle_free(&b);
@@ -671,7 +660,7 @@ static int parse_lock_version(struct pl_ctx *c, const struct toml_keyval *kv)
 	struct strbuf q = STRBUF_INIT;
 	int r;
 
-	quote(&q, s, kv->value->u.str.len);
+	strbuf_add_escaped(&q, s, kv->value->u.str.len);
 	if (*p < '0' || *p > '9')
 		goto bad;
 	while (*p >= '0' && *p <= '9' && major < 100000)

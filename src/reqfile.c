@@ -126,13 +126,6 @@ static int fail_at(const struct rq_ctx *c, size_t off, const char *fmt, ...)
 
 /* An escaped, length-capped copy of hostile bytes for a message; the caller
  * releases it. */
-static void quote(struct strbuf *out, const char *s, size_t len)
-{
-	strbuf_add_escaped(out, s, len > 200 ? 200 : len);
-	if (len > 200)
-		strbuf_addstr(out, "...");
-}
-
 static int is_space(char ch)
 {
 	return ch == ' ' || ch == '\t' || ch == '\f' || ch == '\v' || ch == '\r';
@@ -304,7 +297,7 @@ static int read_option(struct rq_ctx *c, struct rq_token *t, size_t n, size_t *i
 				def = &optdefs[k];
 		if (def && eq) {
 			if (!def->takes_value) {
-				quote(&q, s, t[*i].value.len);
+				strbuf_add_escaped(&q, s, t[*i].value.len);
 				r = fail_at(c, t[*i].off, "option \"--%s\" takes no value",
 				            def->name);
 				strbuf_release(&q);
@@ -320,7 +313,7 @@ static int read_option(struct rq_ctx *c, struct rq_token *t, size_t n, size_t *i
 			attached = s + 2;
 	}
 	if (!def) {
-		quote(&q, s, t[*i].value.len);
+		strbuf_add_escaped(&q, s, t[*i].value.len);
 		r = fail_at(c, t[*i].off,
 		            s[0] == '-' ? "unknown option \"%s\"" : "unexpected argument \"%s\"",
 		            q.buf);
@@ -383,7 +376,7 @@ static int add_repo(struct rq_ctx *c, const struct rq_opt_use *u)
 	if (looks_like_url(u->value)) {
 		if (!scheme_ok(u->value)) {
 			int r;
-			quote(&sb, u->value, strlen(u->value));
+			strbuf_add_escaped(&sb, u->value, strlen(u->value));
 			r = fail_at(c, u->value_off,
 			            "repository \"%s\": unknown scheme (use http, https, file or a "
 			            "path)",
@@ -457,7 +450,7 @@ static int include(struct rq_ctx *c, const struct rq_opt_use *u)
 		return fail_at(c, u->value_off, "option \"-r\" needs a file name");
 	if (looks_like_url(u->value)) {
 		struct strbuf q = STRBUF_INIT;
-		quote(&q, u->value, strlen(u->value));
+		strbuf_add_escaped(&q, u->value, strlen(u->value));
 		r = fail_at(c, u->value_off,
 		            "-r \"%s\": burrow reads requirement files from disk only, not URLs",
 		            q.buf);
@@ -549,7 +542,7 @@ static int option_line(struct rq_ctx *c, struct rq_token *t, size_t n)
 			return fail_at(c, u.opt_off,
 			               "--hash must follow a requirement on its line");
 		case OPT_BUILD:
-			quote(&q, u.def->name, strlen(u.def->name));
+			strbuf_add_escaped(&q, u.def->name, strlen(u.def->name));
 			r = fail_at(c, u.opt_off, "--%s is not supported: burrow never builds",
 			            q.buf);
 			strbuf_release(&q);
@@ -570,7 +563,7 @@ static int parse_hash(struct rq_ctx *c, const struct rq_opt_use *u, const char *
 	int r;
 
 	if (!colon) {
-		quote(&q, v, strlen(v));
+		strbuf_add_escaped(&q, v, strlen(v));
 		r = fail_at(
 		    c, u->value_off,
 		    "requirement \"%s\": malformed hash \"%s\" (want sha256:<64 hex digits>)", name,
@@ -585,7 +578,7 @@ static int parse_hash(struct rq_ctx *c, const struct rq_opt_use *u, const char *
 		            (alen == 6 && !strncasecmp(v, "sha384", 6)) ||
 		            (alen == 6 && !strncasecmp(v, "sha512", 6)) ||
 		            (alen == 6 && !strncasecmp(v, "sha224", 6));
-		quote(&q, v, alen);
+		strbuf_add_escaped(&q, v, alen);
 		r = fail_at(c, u->value_off,
 		            known
 		                ? "requirement \"%s\": %s hashes are not accepted: burrow pins "
@@ -605,7 +598,7 @@ static int parse_hash(struct rq_ctx *c, const struct rq_opt_use *u, const char *
 		out[i] = ch;
 	}
 	if (i != 64 || colon[1 + i]) {
-		quote(&q, colon + 1, strlen(colon + 1));
+		strbuf_add_escaped(&q, colon + 1, strlen(colon + 1));
 		r = fail_at(c, u->value_off,
 		            "requirement \"%s\": malformed sha256 \"%s\" (want 64 hex digits)",
 		            name, q.buf);
@@ -684,13 +677,12 @@ static int add_bundle(struct rq_ctx *c, struct manifest_bundle *b, size_t name_o
 {
 	struct rq_load *ld = c->ld;
 	struct manifest *m = ld->m;
-	struct manifest_bundle *p;
+	const struct manifest_bundle *o;
 	const char **bp;
 	size_t i;
 
-	for (i = 0; i < m->nbundles; i++) {
-		if (strcmp(m->bundles[i].key, b->key))
-			continue;
+	for (o = manifest_find(m, b->key); o; o = manifest_find_next(m, o)) {
+		i = (size_t)(o - m->bundles);
 		if (same_marker(m->bundles[i].marker, b->marker)) {
 			const char *fp =
 			    i >= ld->first_bundle ? ld->bundle_path[i - ld->first_bundle] : NULL;
@@ -708,16 +700,13 @@ static int add_bundle(struct rq_ctx *c, struct manifest_bundle *b, size_t name_o
 	if (m->nbundles >= REQFILE_MAX_BUNDLES)
 		return fail_at(c, name_off, "too many requirements (at most %d)",
 		               REQFILE_MAX_BUNDLES);
-	p = realloc(m->bundles, (m->nbundles + 1) * sizeof(*p));
-	if (!p)
-		return oom(ld);
-	m->bundles = p;
 	bp = realloc(ld->bundle_path, (m->nbundles + 1 - ld->first_bundle) * sizeof(*bp));
 	if (!bp)
 		return oom(ld);
 	ld->bundle_path = bp;
 	bp[m->nbundles - ld->first_bundle] = c->path;
-	p[m->nbundles++] = *b;
+	if (manifest_add_bundle(m, b) < 0)
+		return oom(ld);
 	return 0;
 }
 
@@ -738,7 +727,7 @@ static int requirement_line(struct rq_ctx *c, size_t start, size_t args_end, str
 	memset(&req, 0, sizeof(req));
 	memset(&b, 0, sizeof(b));
 	if (looks_like_location(s, len)) {
-		quote(&q, s, len);
+		strbuf_add_escaped(&q, s, len);
 		r = fail_at(c, start,
 		            "requirement \"%s\": path and URL requirements are not supported "
 		            "(burrow needs name==version and a --hash)",
@@ -766,7 +755,7 @@ static int requirement_line(struct rq_ctx *c, size_t start, size_t args_end, str
 		goto out;
 	}
 	if (!spec->has_version) {
-		quote(&q, spec->text, strlen(spec->text));
+		strbuf_add_escaped(&q, spec->text, strlen(spec->text));
 		r = fail_at(c, start, "requirement \"%s\": version \"%s\" is not a PEP 440 version",
 		            req.name, q.buf);
 		goto out;
@@ -804,7 +793,7 @@ static int requirement_line(struct rq_ctx *c, size_t start, size_t args_end, str
 		if ((r = read_option(c, t, n, &i, &u)))
 			goto out;
 		if (u.def->id != OPT_HASH) {
-			quote(&q, u.def->name, strlen(u.def->name));
+			strbuf_add_escaped(&q, u.def->name, strlen(u.def->name));
 			r = fail_at(c, u.opt_off,
 			            "requirement \"%s\": option \"--%s\" is not allowed on a "
 			            "requirement line (only --hash)",
@@ -997,7 +986,7 @@ static int load_file(struct rq_load *ld, const char *path, const char *basedir, 
 	if (fs_read_user_file(path, REQFILE_MAX_BYTES, &data, &st) < 0) {
 		int e = errno;
 		strbuf_release(&data);
-		quote(&q, path, strlen(path));
+		strbuf_add_escaped(&q, path, strlen(path));
 		if (from)
 			r = fail_at(from, from_off, "-r \"%s\": cannot read: %s", q.buf,
 			            e == EFBIG ? "file too large" : strerror(e));
@@ -1016,7 +1005,7 @@ static int load_file(struct rq_load *ld, const char *path, const char *basedir, 
 			if (!from)
 				return error_set(ld->err, BURROW_EMANIFEST, "%s: include cycle",
 				                 path);
-			quote(&q, path, strlen(path));
+			strbuf_add_escaped(&q, path, strlen(path));
 			r = fail_at(from, from_off,
 			            "-r \"%s\": include cycle (the file includes itself)", q.buf);
 			strbuf_release(&q);

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 static const char *const state_migrations[] = {
@@ -22,6 +23,8 @@ static const char *const state_migrations[] = {
     " bundle TEXT NOT NULL REFERENCES bundles(key), type TEXT NOT NULL,"
     " sha256 TEXT NOT NULL, size INTEGER NOT NULL, mode INTEGER NOT NULL, target TEXT);",
 };
+/* state.db's PRAGMA user_version once every migration ran */
+#define STATE_SCHEMA_VERSION ((int)(sizeof(state_migrations) / sizeof(state_migrations[0])))
 
 /* sqlite opens by path and refuses symlinks (SQLITE_OPEN_NOFOLLOW), so the
  * directory fd is turned back into the path it was opened at. */
@@ -46,17 +49,53 @@ int state_create(int envfd, sqlite3 **db, struct strbuf *err)
 	db_path(envfd, &p);
 	/* A new file in a staging env: a crash discards the whole staging
 	 * directory, so a journal and syncs would buy nothing. */
-	r = db_open(p.buf, state_migrations, 1, DB_SCRATCH, db, err);
+	r = db_open(p.buf, state_migrations, STATE_SCHEMA_VERSION, DB_SCRATCH, db, err);
 	strbuf_release(&p);
 	if (r)
 		return r;
 	return db_exec(*db, "BEGIN IMMEDIATE", err);
 }
 
+static int64_t monotonic_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* sqlite's busy handler: 1 to try again (after a short sleep), 0 to give up. */
+static int busy_wait(void *arg, int count)
+{
+	struct state_wait *w = arg;
+	int64_t now = monotonic_ms();
+
+	(void)count;
+	if (w->gave_up)
+		return 0;
+	if (!w->start_ms) {
+		w->start_ms = now;
+		if (w->waiting)
+			w->waiting(w->arg);
+	}
+	if (now - w->start_ms >= w->wait_ms) {
+		w->gave_up = 1;
+		return 0;
+	}
+	usleep(10000);
+	return 1;
+}
+
 int state_open(int envfd, sqlite3 **db, struct strbuf *err)
 {
+	return state_open_wait(envfd, db, NULL, err);
+}
+
+int state_open_wait(int envfd, sqlite3 **db, struct state_wait *w, struct strbuf *err)
+{
 	struct strbuf p = STRBUF_INIT;
-	int r = 0;
+	sqlite3_stmt *st;
+	int r = 0, version = 0;
 
 	db_path(envfd, &p);
 	*db = NULL;
@@ -67,8 +106,27 @@ int state_open(int envfd, sqlite3 **db, struct strbuf *err)
 		*db = NULL;
 	}
 	strbuf_release(&p);
-	if (!r)
+	if (r)
+		return r;
+	if (w)
+		sqlite3_busy_handler(*db, busy_wait, w);
+	else
 		sqlite3_busy_timeout(*db, 5000);
+	/* a newer burrow's schema may mean something else by the same tables:
+	 * refuse it, as db_open refuses a newer cache.db */
+	if (sqlite3_prepare_v2(*db, "PRAGMA user_version", -1, &st, NULL) == SQLITE_OK) {
+		if (sqlite3_step(st) == SQLITE_ROW)
+			version = sqlite3_column_int(st, 0);
+		sqlite3_finalize(st);
+	}
+	if (version > STATE_SCHEMA_VERSION) {
+		r = error_set(err, BURROW_EFAIL,
+		              "state.db: schema version %d is newer than this burrow knows (%d); "
+		              "use a newer burrow",
+		              version, STATE_SCHEMA_VERSION);
+		sqlite3_close(*db);
+		*db = NULL;
+	}
 	return r;
 }
 

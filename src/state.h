@@ -30,8 +30,24 @@ struct state_bundles {
  * the current schema and opens a write transaction.  Returns 0 or
  * BURROW_EFAIL. */
 int state_create(int envfd, struct sqlite3 **db, struct strbuf *err);
-/* Opens an existing state.db read-only; BURROW_EFAIL when absent. */
+/* Opens an existing state.db read-only; BURROW_EFAIL when absent, or
+ * when its schema is newer than this burrow's (both versions named).
+ * While another process holds it locked, a read waits up to 5 s. */
 int state_open(int envfd, struct sqlite3 **db, struct strbuf *err);
+
+/* How long readers of one install may wait on a state.db another process
+ * holds locked, in all: wait_ms (--wait), counted from the first time a
+ * read finds it busy.  waiting(arg) is called once, then (a progress line);
+ * gave_up is set when the budget ran out (the read then fails SQLITE_BUSY). */
+struct state_wait {
+	int64_t wait_ms;
+	void (*waiting)(void *arg);
+	void *arg;
+	int64_t start_ms; /* 0 until the first busy read */
+	int gave_up;
+};
+/* state_open, waiting on a locked state.db as w says. */
+int state_open_wait(int envfd, struct sqlite3 **db, struct state_wait *w, struct strbuf *err);
 int state_add_bundle(struct sqlite3 *db, const struct state_bundle *b, struct strbuf *err);
 /* Records an env file (path relative to the env) owned by bundle key. */
 int state_add_file(struct sqlite3 *db, const char *bundle_key, const char *path,

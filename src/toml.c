@@ -130,8 +130,8 @@ static void *fail_key(struct parser *ps, const char *what, const struct key_part
 		return NULL;
 	fail(ps, k->src, "%s \"", what);
 	if (ps->err) {
-		strbuf_add_escaped(ps->err, k->s, k->len > 80 ? 80 : k->len);
-		strbuf_addf(ps->err, "%s\"%s", k->len > 80 ? "..." : "", tail);
+		strbuf_add_escaped(ps->err, k->s, k->len);
+		strbuf_addf(ps->err, "\"%s", tail);
 	}
 	return NULL;
 }

@@ -31,6 +31,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <zlib.h>
 
 #define RATIO_FLOOR ((uint64_t)1 << 20)
 
@@ -71,6 +72,9 @@ struct tarscan {
 	struct strbuf path; /* a pending pax "path", for messages */
 	int done, bad;
 	struct strbuf name, why; /* the entry and the reason when bad */
+	/* the pre-pass (prescan) counts before anything is written; 0: no bound */
+	uint64_t entries, declared;
+	uint64_t max_entries, max_declared;
 };
 
 struct unpacker {
@@ -303,7 +307,22 @@ static void scan_header(struct tarscan *t)
 		break;
 	}
 	scan_name(t, &t->name);
+	if (t->max_entries && ++t->entries > t->max_entries) {
+		scan_bad(t, t->name.buf, t->name.len,
+		         "more than %llu entries (the limit; counted before extracting)",
+		         (unsigned long long)t->max_entries);
+		return;
+	}
 	if (type == '0' || type == '\0' || type == '7') {
+		t->declared += (uint64_t)size;
+		if (t->max_declared && t->declared > t->max_declared) {
+			scan_bad(
+			    t, t->name.buf, t->name.len,
+			    "declared sizes add up to more than %llu bytes (the limit; counted "
+			    "before extracting)",
+			    (unsigned long long)t->max_declared);
+			return;
+		}
 		if (t->have_size && t->pax_size != (uint64_t)size) {
 			scan_bad(t, t->name.buf, t->name.len,
 			         "pax size %llu disagrees with the ustar header size %lld",
@@ -394,8 +413,8 @@ fail(struct unpacker *u, int code, const char *name, size_t len, const char *fmt
 	strbuf_add_escaped(u->err, u->label, strlen(u->label));
 	if (name) {
 		strbuf_addstr(u->err, ": entry \"");
-		strbuf_add_escaped(u->err, name, len > 512 ? 512 : len);
-		strbuf_addstr(u->err, len > 512 ? "...\": " : "\": ");
+		strbuf_add_escaped(u->err, name, len);
+		strbuf_addstr(u->err, "\": ");
 	} else {
 		strbuf_addstr(u->err, ": ");
 	}
@@ -419,7 +438,7 @@ static int fail_archive(struct unpacker *u, const char *name, size_t len, const 
 	int r = fail(u, BURROW_EINTEGRITY, name, len, "%s", what);
 	if (s && u->err) {
 		strbuf_addstr(u->err, " (");
-		strbuf_add_escaped(u->err, s, strlen(s) > 200 ? 200 : strlen(s));
+		strbuf_add_escaped(u->err, s, strlen(s));
 		strbuf_addstr(u->err, ")");
 	}
 	return r;
@@ -802,6 +821,214 @@ out:
 	return r;
 }
 
+/* ---- the pre-pass: before anything is written ---- */
+
+#define PRESCAN_CHUNK ((size_t)64 << 10)
+#define PRESCAN_AFTER_END ((uint64_t)1 << 20)
+
+struct prescan {
+	int fd;
+	off_t off;
+	unsigned char in[PRESCAN_CHUNK];
+	unsigned char out[PRESCAN_CHUNK];
+};
+
+/* A gzip stream (one member or several) through zlib, which checks each
+ * member's CRC-32 and length trailer; libarchive's gzip reader checks
+ * neither, and stops quietly at bytes that are not another member.  Every
+ * decompressed byte goes to the scan.  0, or BURROW_EINTEGRITY with the
+ * reason in why. */
+static int prescan_gzip(struct prescan *ps, struct tarscan *t, uint64_t max_out, struct strbuf *why)
+{
+	z_stream zs;
+	ssize_t n;
+	size_t produced;
+	uint64_t after_end = 0;
+	int zr = Z_OK, r = 0;
+
+	memset(&zs, 0, sizeof(zs));
+	if (inflateInit2(&zs, 15 + 16) != Z_OK)
+		return strbuf_addstr(why, "cannot start zlib"), BURROW_EFAIL;
+	for (;;) {
+		if (!zs.avail_in) {
+			if ((r = signals_pending()))
+				break;
+			n = pread(ps->fd, ps->in, sizeof(ps->in), ps->off);
+			if (n < 0) {
+				strbuf_addf(why, "read: %s", strerror(errno));
+				r = BURROW_EFAIL;
+				break;
+			}
+			if (n == 0) {
+				if (zr != Z_STREAM_END) {
+					strbuf_addstr(why, "truncated gzip stream (no trailer)");
+					r = BURROW_EINTEGRITY;
+				}
+				break;
+			}
+			ps->off += n;
+			zs.next_in = ps->in;
+			zs.avail_in = (uInt)n;
+		}
+		if (zr == Z_STREAM_END) {
+			/* another member may follow; anything else is trailing data */
+			if (zs.avail_in < 2 && ps->off == lseek(ps->fd, 0, SEEK_END) &&
+			    zs.avail_in) {
+				strbuf_addf(why, "%u bytes of trailing data after the gzip stream",
+				            zs.avail_in);
+				r = BURROW_EINTEGRITY;
+				break;
+			}
+			if (zs.next_in[0] != 0x1f || (zs.avail_in > 1 && zs.next_in[1] != 0x8b)) {
+				off_t end = lseek(ps->fd, 0, SEEK_END);
+				strbuf_addf(why,
+				            "%llu bytes of trailing data after the gzip stream",
+				            (unsigned long long)(end - ps->off + zs.avail_in));
+				r = BURROW_EINTEGRITY;
+				break;
+			}
+			inflateReset(&zs);
+		}
+		zs.next_out = ps->out;
+		zs.avail_out = sizeof(ps->out);
+		zr = inflate(&zs, Z_NO_FLUSH);
+		if (zr != Z_OK && zr != Z_STREAM_END && zr != Z_BUF_ERROR) {
+			strbuf_addf(why, "corrupt gzip stream (%s)",
+			            zs.msg ? zs.msg : "zlib error");
+			r = BURROW_EINTEGRITY;
+			break;
+		}
+		produced = sizeof(ps->out) - zs.avail_out;
+		if (t->done)
+			after_end += produced;
+		scan_feed(t, ps->out, produced);
+		if (t->bad)
+			break;
+		/* the declared sizes are bounded by the scan; what inflates
+		 * beyond them is a bomb: zeros past the end marker (tar pads
+		 * to a record of 10 KiB, not more), or more than deflate's
+		 * 1032:1 can explain */
+		if (after_end > PRESCAN_AFTER_END || zs.total_out > max_out) {
+			strbuf_addf(why, "%s",
+			            after_end > PRESCAN_AFTER_END
+			                ? "more than 1 MiB of data after the end of the tar archive"
+			                : "decompresses to more than the size limit");
+			r = BURROW_EINTEGRITY;
+			break;
+		}
+	}
+	inflateEnd(&zs);
+	return r;
+}
+
+static la_ssize_t prescan_read(struct archive *a, void *arg, const void **buf)
+{
+	struct prescan *ps = arg;
+	ssize_t n = pread(ps->fd, ps->in, sizeof(ps->in), ps->off);
+
+	if (n < 0) {
+		archive_set_error(a, errno, "read: %s", strerror(errno));
+		return -1;
+	}
+	ps->off += n;
+	*buf = ps->in;
+	return (la_ssize_t)n;
+}
+
+/* xz, zstd or no compression: libarchive undoes it (and checks xz and
+ * zstd checksums and trailing bytes itself); the scan walks the headers
+ * up to the end marker. */
+static int prescan_other(struct prescan *ps, struct tarscan *t, struct strbuf *why)
+{
+	struct archive *raw = archive_read_new();
+	struct archive_entry *e;
+	const void *buf;
+	size_t size;
+	la_int64_t offset;
+	int r = 0, ar;
+
+	if (!raw || archive_read_support_format_raw(raw) != ARCHIVE_OK ||
+	    archive_read_support_filter_xz(raw) != ARCHIVE_OK ||
+	    archive_read_support_filter_zstd(raw) != ARCHIVE_OK ||
+	    archive_read_open(raw, ps, NULL, prescan_read, NULL) != ARCHIVE_OK ||
+	    archive_read_next_header(raw, &e) != ARCHIVE_OK) {
+		const char *s = raw ? archive_error_string(raw) : NULL;
+		strbuf_addstr(why, "not a tar archive");
+		if (s) {
+			strbuf_addstr(why, " (");
+			strbuf_add_escaped(why, s, strlen(s));
+			strbuf_addstr(why, ")");
+		}
+		if (raw)
+			archive_read_free(raw);
+		return BURROW_EINTEGRITY;
+	}
+	while (!t->done && !t->bad) {
+		if ((r = signals_pending()))
+			break;
+		ar = archive_read_data_block(raw, &buf, &size, &offset);
+		if (ar == ARCHIVE_EOF)
+			break;
+		if (ar != ARCHIVE_OK) {
+			const char *s = archive_error_string(raw);
+			strbuf_addstr(why, "corrupt or truncated archive (");
+			strbuf_add_escaped(why, s ? s : "read error", strlen(s ? s : "read error"));
+			strbuf_addstr(why, ")");
+			r = BURROW_EINTEGRITY;
+			break;
+		}
+		scan_feed(t, buf, size);
+	}
+	archive_read_free(raw);
+	return r;
+}
+
+/* Walks the whole archive once before anything is written: the entry
+ * count and the declared sizes against the limits (a tar has no
+ * directory to read them from: counting as extraction goes would write
+ * 200,000 files before refusing the 200,001st), and for gzip the
+ * trailers and trailing data.  0 or the code, with u->err set. */
+static int prescan(struct unpacker *u, int fd)
+{
+	struct prescan *ps = malloc(sizeof(*ps));
+	struct tarscan t;
+	unsigned char magic[2];
+	struct strbuf why = STRBUF_INIT;
+	int r;
+
+	if (!ps)
+		return fail(u, BURROW_EFAIL, NULL, 0, "out of memory");
+	memset(&t, 0, sizeof(t));
+	strbuf_init(&t.pax, SCAN_MAX_PAX);
+	strbuf_init(&t.path, 0);
+	strbuf_init(&t.name, 0);
+	strbuf_init(&t.why, 0);
+	t.max_entries = u->lim->max_entries;
+	t.max_declared = u->lim->max_total_bytes;
+	ps->fd = fd;
+	ps->off = lseek(fd, 0, SEEK_CUR);
+	if (ps->off < 0)
+		ps->off = 0;
+	if (pread(fd, magic, 2, ps->off) == 2 && magic[0] == 0x1f && magic[1] == 0x8b)
+		r = prescan_gzip(ps, &t, u->lim->max_total_bytes + u->lim->max_entries * 1024,
+		                 &why);
+	else
+		r = prescan_other(ps, &t, &why);
+	if (t.bad && r != BURROW_EINT && r != BURROW_ETERM)
+		r = fail(u, BURROW_EINTEGRITY, t.name.buf, t.name.len, "%s", t.why.buf);
+	else if (r == BURROW_EINT || r == BURROW_ETERM)
+		r = fail(u, r, NULL, 0, "interrupted");
+	else if (r)
+		r = fail(u, r, NULL, 0, "%s", why.buf);
+	strbuf_release(&why);
+	strbuf_release(&t.pax);
+	strbuf_release(&t.path);
+	strbuf_release(&t.name);
+	strbuf_release(&t.why);
+	free(ps);
+	return r;
+}
+
 int unpack_tar(int archive_fd, int dest_dirfd, const struct unpack_limits *lim, const char *label,
                struct tree_list *out, struct strbuf *err)
 {
@@ -839,6 +1066,8 @@ int unpack_tar(int archive_fd, int dest_dirfd, const struct unpack_limits *lim, 
 		r = fail(&u, BURROW_EFAIL, NULL, 0, "cannot start libarchive");
 		goto done;
 	}
+	if ((r = prescan(&u, archive_fd)))
+		goto done;
 	/* Two readers: raw undoes the compression, the tar reader parses what
 	 * raw yields, and chain_read walks the headers on the way. */
 	if (archive_read_support_format_raw(u.raw) != ARCHIVE_OK ||
@@ -855,7 +1084,7 @@ int unpack_tar(int archive_fd, int dest_dirfd, const struct unpack_limits *lim, 
 		r = fail(&u, BURROW_EINTEGRITY, NULL, 0, "not a tar archive");
 		if (s) {
 			strbuf_addstr(err, " (");
-			strbuf_add_escaped(err, s, strlen(s) > 200 ? 200 : strlen(s));
+			strbuf_add_escaped(err, s, strlen(s));
 			strbuf_addstr(err, ")");
 		}
 		goto done;

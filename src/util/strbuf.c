@@ -113,24 +113,41 @@ int strbuf_addf(struct strbuf *sb, const char *fmt, ...)
 }
 
 /* Length of the valid UTF-8 sequence at p (1..4), or 0 if invalid or a C1
- * control, which could drive a terminal: those are escaped too. */
-static size_t utf8_seq(const unsigned char *p, size_t n)
+ * control, which could drive a terminal: those are escaped too.  *cp gets
+ * the code point. */
+static size_t utf8_seq(const unsigned char *p, size_t n, unsigned int *cp)
 {
-	unsigned int cp;
-	size_t len = utf8_decode(p, n, &cp);
+	size_t len = utf8_decode(p, n, cp);
 
-	return len && cp >= 0x80 && cp < 0xa0 ? 0 : len;
+	return len && *cp >= 0x80 && *cp < 0xa0 ? 0 : len;
+}
+
+/* Code points a terminal shows as nothing, or that reorder what follows,
+ * or break the line (Unicode's Default_Ignorable_Code_Point set and the bidi controls): a
+ * name holding them would print as another name. */
+static int invisible(unsigned int cp)
+{
+	return cp == 0xad || cp == 0x34f || cp == 0x61c || (cp >= 0x115f && cp <= 0x1160) ||
+	       (cp >= 0x17b4 && cp <= 0x17b5) || (cp >= 0x180b && cp <= 0x180f) ||
+	       (cp >= 0x200b && cp <= 0x200f) || (cp >= 0x2028 && cp <= 0x202e) ||
+	       (cp >= 0x2060 && cp <= 0x206f) || cp == 0x3164 || (cp >= 0xfe00 && cp <= 0xfe0f) ||
+	       cp == 0xfeff || cp == 0xffa0 || (cp >= 0xfff0 && cp <= 0xfffb) ||
+	       (cp >= 0x1bca0 && cp <= 0x1bca3) || (cp >= 0x1d173 && cp <= 0x1d17a) ||
+	       (cp >= 0xe0000 && cp <= 0xe0fff);
 }
 
 int strbuf_add_escaped(struct strbuf *sb, const void *data, size_t len)
 {
 	const unsigned char *p = data;
 	size_t i = 0, k;
+	unsigned int cp;
 
 	while (i < len) {
 		unsigned char c = p[i];
 		int r;
 
+		if (i >= STRBUF_ESCAPED_WIDTH)
+			return strbuf_addstr(sb, "\xe2\x80\xa6"); /* U+2026 ellipsis */
 		if (c == '\n')
 			r = strbuf_addstr(sb, "\\n");
 		else if (c == '\t')
@@ -141,8 +158,11 @@ int strbuf_add_escaped(struct strbuf *sb, const void *data, size_t len)
 			r = strbuf_addstr(sb, "\\\"");
 		else if (c >= 0x20 && c < 0x7f)
 			r = strbuf_addch(sb, c);
-		else if (c >= 0x80 && (k = utf8_seq(p + i, len - i)) > 1) {
-			r = strbuf_add(sb, p + i, k);
+		else if (c >= 0x80 && (k = utf8_seq(p + i, len - i, &cp)) > 1) {
+			if (invisible(cp))
+				r = strbuf_addf(sb, cp > 0xffff ? "\\U%08x" : "\\u%04x", cp);
+			else
+				r = strbuf_add(sb, p + i, k);
 			i += k;
 			if (r < 0)
 				return -1;

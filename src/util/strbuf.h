@@ -39,8 +39,14 @@ int strbuf_addch(struct strbuf *sb, int c);
 int strbuf_addf(struct strbuf *sb, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 int strbuf_vaddf(struct strbuf *sb, const char *fmt, va_list ap)
     __attribute__((format(printf, 2, 0)));
-/* Appends bytes C-escaped (\n, \t, \xNN for non-printables and non-ASCII
- * that is not valid UTF-8), for putting hostile names in messages. */
+/* Appends bytes C-escaped, for putting hostile values in messages: \n, \t,
+ * \xNN for control bytes, C1 controls and bytes that are not valid UTF-8,
+ * \uNNNN for code points a terminal shows as nothing or that reorder or
+ * break the line (U+200B..U+200F, U+2028..U+202E, U+2060..U+206F, U+FEFF,
+ * ...).  Only the first STRBUF_ESCAPED_WIDTH bytes of data are shown; a
+ * longer value ends in an ellipsis (U+2026), so a 1 MiB name makes a short
+ * message.  -1 when sb cannot grow. */
+#define STRBUF_ESCAPED_WIDTH 200
 int strbuf_add_escaped(struct strbuf *sb, const void *data, size_t len);
 /* Truncates to len (len <= sb->len). */
 void strbuf_setlen(struct strbuf *sb, size_t len);

@@ -24,6 +24,7 @@ URL can end in a file name, e.g. /status/404/x-1.0-any.tar.gz):
   /redirect-to?url=<url>         302 to url (e.g. a downgrade)
   /endless[/...]                 200, chunked, never ends (until MAX_B/MAX_S)
   /endless-close                 200, no length, ends only on close
+  /portal[/...]                  200 text/html: a captive portal's login page
   /headers                       200 application/json: the request headers
   /hits                          200 application/json: requests seen per path+query
 
@@ -193,6 +194,10 @@ class Handler(http.server.BaseHTTPRequestHandler):
         elif mode == "endless-close":
             self.hdr(200)
             self.stream(None)
+        elif mode == "portal":
+            page = (b"<!DOCTYPE html><html><head><title>Wi-Fi login</title></head>"
+                    b"<body><form action=/login>Accept the terms</form></body></html>\n")
+            self.send_bytes(200, page, "text/html; charset=utf-8")
         elif mode == "headers":
             data = json.dumps(dict(self.headers.items()), sort_keys=True).encode()
             self.send_bytes(200, data, "application/json")

@@ -330,3 +330,70 @@ def test_zip_differentials(pyenv, case):
     p = pyenv.refuse(make(), *([needle] if needle else []))
     assert "\x00" not in p.stderr
     assert not os.path.exists("/tmp/evil-abs.py")
+
+
+# -- compression trailers and trailing data (issue 15) ----------------------
+# libarchive's gzip reader checks neither the CRC-32 nor the length in a
+# member's trailer and stops quietly at bytes that are no further member:
+# burrow inflates gzip with zlib first (unpack.c prescan).  xz and zstd
+# carry their own checks, which libarchive enforces; these cases pin that.
+
+def packed(native, burrow, compression):
+    src = make_tree(native.tmp / ("src-" + compression),
+                    {"bin/evil": ("#!/bin/sh\necho evil\n", 0o755)})
+    out = native.tmp / ("out-" + compression)
+    path = burrow.pack(src, "evil", "1.0", out, compression=compression)
+    return os.path.basename(path), open(path, "rb").read()
+
+
+def gz_bad_crc(d):
+    return d[:-8] + bytes([d[-8] ^ 1]) + d[-7:]
+
+
+def gz_bad_isize(d):
+    return d[:-4] + bytes([d[-4] ^ 1]) + d[-3:]
+
+
+TRAILER_CASES = {
+    # name: (compression, corrupt(data), what the message says)
+    "gz-bad-crc": ("gz", gz_bad_crc, "incorrect data check"),
+    "gz-bad-length": ("gz", gz_bad_isize, "incorrect length check"),
+    "gz-trailing-junk": ("gz", lambda d: d + b"JUNK" * 8, "32 bytes of trailing data"),
+    "gz-trailing-zeros": ("gz", lambda d: d + b"\0" * 512, "trailing data"),
+    "gz-truncated-trailer": ("gz", lambda d: d[:-5], "truncated gzip stream"),
+    "gz-second-member-garbage": ("gz", lambda d: d + b"\x1f\x8bgarbage", "corrupt gzip"),
+    "xz-trailing-junk": ("xz", lambda d: d + b"JUNK" * 8, "xz"),
+    "xz-bad-check": ("xz", lambda d: d[:-30] + bytes([d[-30] ^ 1]) + d[-29:], ""),
+    "zst-trailing-junk": ("zst", lambda d: d + b"JUNK" * 8, ""),
+    "zst-bad-checksum": ("zst", lambda d: d[:-2] + bytes([d[-2] ^ 1]) + d[-1:], ""),
+}
+
+
+@pytest.mark.parametrize("case", ids(sorted(TRAILER_CASES)))
+def test_compression_trailer(native, burrow, case):
+    compression, corrupt, needle = TRAILER_CASES[case[len("hostile-"):]]
+    fn, data = packed(native, burrow, compression)
+    p = native.refuse(corrupt(data), filename=fn)
+    assert needle.lower() in p.stderr.lower(), p.stderr
+
+
+def test_hostile_gzip_of_two_members_is_accepted(native, burrow):
+    """Concatenated gzip members are one valid stream (gzip(1), Python's
+    gzip module and libarchive all read them): not trailing data."""
+    import gzip
+    fn, data = packed(native, burrow, "gz")
+    raw = gzip.decompress(data)
+    two = gzip.compress(raw[:1024], mtime=0) + gzip.compress(raw[1024:], mtime=0)
+    mf, pin = native.write(two, fn)
+    p = burrow("install", native.env, "--manifest", mf)
+    assert p.returncode == 0, p.stderr
+    assert burrow("run", native.env, "--", "evil", check=0).stdout == "evil\n"
+
+
+def test_hostile_too_many_entries_refused_before_extracting(native, burrow):
+    """200,001 empty files: refused by counting the headers before anything
+    is written (a tar has no directory; the extraction would create 200,000
+    files before the limit tripped)."""
+    blocks = [tar_header("f%06d" % i, 0) for i in range(200001)]
+    data = bundle_bytes("evil", "1.0", [], raw=b"".join(blocks) + b"\0" * 1024)
+    p = native.refuse(data, "more than 200000 entries", "before extracting")

@@ -5,6 +5,8 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <cmocka.h>
@@ -149,13 +151,53 @@ static void test_env_names(void **state)
 	assert_false(manifest_env_name_ok("A B"));
 }
 
+/* manifest_find through the index: every one of 5,000 names, none that is
+ * absent, and one name added three times found in manifest order. */
+static void test_find_index(void **state)
+{
+	struct manifest m;
+	char key[32];
+	size_t i, n = 5000;
+	const struct manifest_bundle *b;
+
+	(void)state;
+	manifest_init(&m);
+	for (i = 0; i < n + 2; i++) {
+		struct manifest_bundle nb;
+		memset(&nb, 0, sizeof(nb));
+		snprintf(key, sizeof(key), "p%zu", i < n ? i : (size_t)7);
+		nb.key = strdup(key);
+		nb.name = strdup(key);
+		nb.line = (int)i + 1;
+		assert_int_equal(manifest_add_bundle(&m, &nb), 0);
+	}
+	for (i = 0; i < n; i++) {
+		snprintf(key, sizeof(key), "p%zu", i);
+		b = manifest_find(&m, key);
+		assert_non_null(b);
+		assert_int_equal(b->line, (int)i + 1);
+	}
+	assert_null(manifest_find(&m, "p5000"));
+	assert_null(manifest_find(&m, "q"));
+	b = manifest_find(&m, "p7");
+	assert_int_equal(b->line, 8);
+	b = manifest_find_next(&m, b);
+	assert_non_null(b);
+	assert_int_equal(b->line, (int)n + 1);
+	b = manifest_find_next(&m, b);
+	assert_non_null(b);
+	assert_int_equal(b->line, (int)n + 2);
+	assert_null(manifest_find_next(&m, b));
+	assert_null(manifest_find_next(&m, manifest_find(&m, "p8")));
+	manifest_release(&m);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_full),
-	    cmocka_unit_test(test_errors),
-	    cmocka_unit_test(test_add_repo),
-	    cmocka_unit_test(test_env_names),
+	    cmocka_unit_test(test_full),       cmocka_unit_test(test_errors),
+	    cmocka_unit_test(test_add_repo),   cmocka_unit_test(test_env_names),
+	    cmocka_unit_test(test_find_index),
 	};
 	return cmocka_run_group_tests_name("manifest", tests, NULL, NULL);
 }
