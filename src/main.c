@@ -19,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 const struct command cmd_commands[] = {
@@ -308,6 +309,11 @@ int main(int argc, char **argv)
 		usage(stderr);
 		return BURROW_EUSAGE;
 	}
+	/* What burrow writes (envs, the cache) gets the modes the design
+	 * names (directories 0755, files 0644/0755), whatever the caller's
+	 * umask, as dpkg does; run keeps the caller's umask for the app. */
+	if (strcmp(argv[i], "run"))
+		umask(022);
 	for (k = 0; k < cmd_ncommands; k++)
 		if (!strcmp(argv[i], cmd_commands[k].name)) {
 			/* burrow COMMAND --help is burrow help COMMAND */
