@@ -78,7 +78,7 @@ static int check_private(int fd, const char *path, const char *what, struct strb
 		return error_set(err, BURROW_EINTEGRITY,
 		                 "cache %s%s: writable by %s (mode %04o): run chmod go-w on it, "
 		                 "or use a cache of your own (--cache-dir DIR)",
-		                 path, what, st.st_mode & 020 ? "its group" : "others",
+		                 path, what, st.st_mode & 002 ? "others" : "its group",
 		                 (unsigned)(st.st_mode & 07777));
 	return 0;
 }
@@ -167,8 +167,11 @@ static int open_shard(int parent, const char *sha, int create)
 	if (create && mkdirat(parent, dir, 0755) < 0 && errno != EEXIST)
 		return -1;
 	fd = openat(parent, dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	if (fd < 0)
+	if (fd < 0) {
+		if (errno == ELOOP || errno == ENOTDIR)
+			errno = EPERM; /* a symlink or a file in its place */
 		return -1;
+	}
 	if (fstat(fd, &st) < 0 || st.st_uid != geteuid() || (st.st_mode & 022)) {
 		close(fd);
 		errno = EPERM;
@@ -596,6 +599,29 @@ int cache_tree_begin(struct cache *c, char *name, size_t namesz, struct strbuf *
 		return -1;
 	}
 	return fd;
+}
+
+int cache_tree_drop(struct cache *c, const char *sha)
+{
+	char name[64];
+	int sfd = open_shard(c->trees_fd, sha, 0), e;
+
+	if (sfd < 0)
+		return -1;
+	fs_temp_name(name, sizeof(name), "drop-");
+	/* moving a directory rewrites its "..": the sealed top needs w */
+	fs_chmod_owned(sfd, sha, 0755, NULL);
+	if (renameat(sfd, sha, c->tmp_fd, name) < 0 && errno != ENOENT) {
+		e = errno;
+		close(sfd);
+		errno = e;
+		return -1;
+	}
+	close(sfd);
+	fs_remove_tree(c->tmp_fd, name);
+	return run_stmt(c, "DELETE FROM trees WHERE sha256=?1", sha, NULL, 0, NULL, 0, NULL) < 0
+	           ? (errno = EIO, -1)
+	           : 0;
 }
 
 void cache_tree_abort(struct cache *c, const char *name)

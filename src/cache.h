@@ -77,6 +77,10 @@ int cache_tree_begin(struct cache *c, char *name, size_t namesz, struct strbuf *
  * race the winner's tree stays and ours is removed. */
 int cache_tree_commit(struct cache *c, const char *name, const char *sha256, const char *kind,
                       const struct tree_list *entries, const char *info, struct strbuf *err);
+/* Removes the tree of sha and its row (a tree found modified, before it
+ * is unpacked again): renamed into this process's tmp/ first, so no other
+ * process sees it half removed.  0, or -1 with errno. */
+int cache_tree_drop(struct cache *c, const char *sha256);
 /* Removes tmp/<name> (after a failed unpack). */
 void cache_tree_abort(struct cache *c, const char *name);
 

@@ -783,6 +783,7 @@ struct linker {
 	enum install_link_mode mode;
 	int forced;
 	int stage_fd;
+	int tampered;            /* a tree file failed verify_tree_file */
 	struct fs_dircache dirs; /* destinations come grouped by directory */
 };
 
@@ -791,6 +792,7 @@ static void linker_init(struct linker *l, int stage_fd, enum install_link_mode m
 	l->mode = mode;
 	l->forced = mode != INSTALL_LINK_AUTO;
 	l->stage_fd = stage_fd;
+	l->tampered = 0;
 	fs_dircache_init(&l->dirs, stage_fd, 1);
 }
 
@@ -813,14 +815,61 @@ static int link_failed_softly(int e)
 	       e == EINVAL || e == ENOTTY || e == ENOSYS;
 }
 
-/* Places the tree file src at dest with mode; src_mode is the tree file's
- * mode (a hard link shares it, so a different mode needs a copy). */
-static int linker_file(struct linker *l, int tfd, const char *src, const char *dest, mode_t mode,
-                       mode_t src_mode, struct strbuf *err)
+/* Whether the tree file src still holds what was unpacked: a regular
+ * file owned by the effective user, of size bytes, hashing to sha256.
+ * Env files are hard links into the trees, so an edit in one env (or by
+ * an app user an env was chowned to) lands here; hashing is the one
+ * signal that every write changes and that linking and unlinking do not
+ * (docs/cache-trust.md says why not ctime).  0 when it does; otherwise
+ * why not in *why and -1.  *src_mode gets its permission bits. */
+static int verify_tree_file(int tfd, const char *src, const char *sha256, uint64_t size,
+                            mode_t *src_mode, const char **why)
 {
-	const char *leaf;
-	int pfd = linker_parent(l, dest, &leaf), rc = -1, e = 0;
+	unsigned char digest[32];
+	char hex[65];
+	struct stat st;
+	uint64_t n;
+	int fd = openat(tfd, src, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC), r = -1;
 
+	if (fd < 0) {
+		*why = errno == ELOOP ? "a symlink" : "unreadable";
+		return -1;
+	}
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode))
+		*why = "not a regular file";
+	else if (st.st_uid != geteuid())
+		*why = "owned by another user";
+	else if ((uint64_t)st.st_size != size)
+		*why = "its size changed";
+	else if (sha256_fd(fd, digest, &n) < 0 || n != size)
+		*why = "unreadable";
+	else if (sha256_to_hex(digest, hex), strcmp(hex, sha256))
+		*why = "its content changed";
+	else
+		r = 0;
+	*src_mode = st.st_mode & 07777;
+	close(fd);
+	return r;
+}
+
+/* Places the tree file src (size bytes with sha256) at dest with mode,
+ * after verify_tree_file: a file that fails it is never placed, and
+ * l->tampered tells the caller to repair the tree.  A hard link shares
+ * the tree file's mode, so a different mode needs a copy. */
+static int linker_file(struct linker *l, int tfd, const char *src, const char *dest, mode_t mode,
+                       const char *sha256, uint64_t size, struct strbuf *err)
+{
+	const char *leaf, *why;
+	mode_t src_mode;
+	int pfd, rc = -1, e = 0;
+
+	if (verify_tree_file(tfd, src, sha256, size, &src_mode, &why) < 0) {
+		l->tampered = 1;
+		return error_set(err, BURROW_EINTEGRITY,
+		                 "%s: the cache tree's copy (%s) is not what was unpacked: %s",
+		                 dest, src, why);
+	}
+	pfd = linker_parent(l, dest, &leaf);
 	if (pfd < 0)
 		return error_set(err, BURROW_EFAIL, "%s: %s", dest, strerror(errno));
 	if (l->mode == INSTALL_LINK_AUTO || l->mode == INSTALL_LINK_REFLINK) {
@@ -898,7 +947,7 @@ static int link_entry(struct linker *l, int tree_fd, const struct tree_entry *e,
 		return 0;
 	}
 	if (e->type == TREE_FILE)
-		return linker_file(l, tree_fd, e->path, e->path, e->mode, e->mode, err);
+		return linker_file(l, tree_fd, e->path, e->path, e->mode, e->sha256, e->size, err);
 	pfd = linker_parent(l, e->path, &leaf);
 	if (pfd < 0 || symlinkat(e->link_target, pfd, leaf) < 0) {
 		if (errno == EEXIST)
@@ -999,13 +1048,8 @@ static int stage_wheel(const struct target *t, struct linker *l, int tfd, struct
 			break;
 		}
 		if (it->kind == WHEEL_PLAN_LINK) {
-			struct stat st;
-			if (fstatat(tfd, it->src, &st, AT_SYMLINK_NOFOLLOW) < 0)
-				r = error_set(err, BURROW_EFAIL, "%s: %s", it->src,
-				              strerror(errno));
-			else
-				r = linker_file(l, tfd, it->src, it->dest, it->mode,
-				                st.st_mode & 07777, err);
+			r = linker_file(l, tfd, it->src, it->dest, it->mode, it->sha256, it->size,
+			                err);
 		} else {
 			r = linker_write(l, it->dest, it->content, it->content_len, it->mode, err);
 		}
@@ -1158,9 +1202,12 @@ static int compile_site(const struct target *t, struct envdir *ed, struct sqlite
 	return r;
 }
 
+/* Builds the whole env in a staging directory beside the live one.  When
+ * a cache tree file fails verify_tree_file, *tampered gets that pick's
+ * index (else it stays as it was) and the error is BURROW_EINTEGRITY. */
 static int stage_env(const struct install_options *o, const struct target *t, struct envdir *ed,
                      struct cache *c, struct pick *picks, size_t n, struct install_result *res,
-                     struct strbuf *err)
+                     size_t *tampered, struct strbuf *err)
 {
 	static const char *const dirs[] = {"bin", "lib", ".burrow"};
 	struct strbuf facts = STRBUF_INIT, info = STRBUF_INIT;
@@ -1210,6 +1257,8 @@ static int stage_env(const struct install_options *o, const struct target *t, st
 		if (!r)
 			r = p->wheel ? stage_wheel(t, &l, tfd, p, db, res, err)
 			             : stage_bundle(&l, tfd, p, db, res, err);
+		if (r && l.tampered)
+			*tampered = i;
 		if (r && r != BURROW_EINT && r != BURROW_ETERM)
 			error_prefix(err, r, "%s", p->filename);
 		close(tfd);
@@ -1265,6 +1314,62 @@ static int stage_env(const struct install_options *o, const struct target *t, st
 	}
 	strbuf_release(&facts);
 	strbuf_release(&info);
+	return r;
+}
+
+/* stage_env, repairing each cache tree found modified: the tree is
+ * dropped and unpacked again from its archive (re-hashed against the pin
+ * first), and the env is staged again from scratch.  Each tree is
+ * repaired at most once: one still modified after that (written to while
+ * we link) fails the install with exit 6. */
+static int stage_repaired(const struct install_options *o, const struct target *t,
+                          struct envdir *ed, struct cache *c, struct pick *picks, size_t n,
+                          struct install_result *res, struct strbuf *err)
+{
+	pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
+	char *done = calloc(n ? n : 1, 1);
+	int r;
+
+	if (!done)
+		return error_set(err, BURROW_EFAIL, "out of memory");
+	for (;;) {
+		size_t bad = n;
+
+		res->files = 0;
+		r = stage_env(o, t, ed, c, picks, n, res, &bad, err);
+		if (!r || bad == n || done[bad])
+			break;
+		progress(o, "repair", "%s", err->buf);
+		if (!res->repaired)
+			snprintf(res->repair_note, sizeof(res->repair_note), "%s", err->buf);
+		done[bad] = 1;
+		res->repaired++;
+		envdir_abort(ed);
+		if (cache_tree_drop(c, picks[bad].sha256) < 0) {
+			r = error_set(err, BURROW_EINTEGRITY,
+			              "%s: a modified cache tree could not be removed: %s",
+			              picks[bad].filename, strerror(errno));
+			break;
+		}
+		tree_list_release(&picks[bad].entries);
+		if ((r = unpack_pick(o, t, c, &picks[bad], res, &mu, err)))
+			break;
+	}
+	free(done);
+	return r;
+}
+
+/* install --repair: whether check's integrity part (every recorded file
+ * with its hash, size and mode; nothing unrecorded in bin/ or
+ * site-packages) finds anything, or cannot look: then the env is rebuilt
+ * whole from the (verified) cache trees. */
+static int tampered(const struct install_options *o)
+{
+	struct audit_report rep = {0};
+	int r = audit_run(o->env_path, AUDIT_INTEGRITY, &rep, NULL);
+
+	r = r || rep.len;
+	audit_report_release(&rep);
 	return r;
 }
 
@@ -1524,7 +1629,7 @@ int install_run(const struct install_options *o, struct install_result *res, str
 		              o->m->path, o->m->requires_python, t.python ? t.py.version : "none");
 		goto out;
 	}
-	if (have_env && !o->create && is_noop(o, &t, &ed, &c)) {
+	if (have_env && !o->create && is_noop(o, &t, &ed, &c) && !(o->repair && tampered(o))) {
 		res->noop = 1;
 		res->bundles = o->m->nbundles;
 		goto out;
@@ -1578,7 +1683,7 @@ int install_run(const struct install_options *o, struct install_result *res, str
 	if (o->fetch_only)
 		goto out;
 	diff_live(&ed, picks, n, res);
-	if ((r = stage_env(o, &t, &ed, &c, picks, n, res, err)))
+	if ((r = stage_repaired(o, &t, &ed, &c, picks, n, res, err)))
 		goto out;
 	if ((r = signals_pending())) {
 		error_set(err, r, "interrupted");

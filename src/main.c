@@ -90,6 +90,10 @@ int cmd_source_option(int argc, char **argv, int *i, struct cmd_source *s)
 		s->compile = 1;
 		return 1;
 	}
+	if (!strcmp(a, "--repair")) {
+		s->repair = 1;
+		return 1;
+	}
 	if (!strncmp(a, "--link-mode", 11) && (a[11] == '=' || (!a[11] && *i + 1 < argc))) {
 		s->link_mode = a[11] == '=' ? a + 12 : argv[++*i];
 		return 1;
@@ -181,6 +185,13 @@ void cmd_install_summary(const char *what, const struct install_options *o,
 {
 	if (cmd_progress_flush)
 		cmd_progress_flush();
+	/* said even with -q: an edit had reached the shared cache */
+	if (res->repaired)
+		fprintf(stderr,
+		        "burrow: warning: %s; repaired %zu cache tree%s from %s verified "
+		        "archive%s\n",
+		        res->repair_note, res->repaired, res->repaired == 1 ? "" : "s",
+		        res->repaired == 1 ? "its" : "their", res->repaired == 1 ? "" : "s");
 	if (globals.quiet)
 		return;
 	if (res->noop)
@@ -236,6 +247,10 @@ int cmd_install_command(enum cmd_install_kind kind, int argc, char **argv)
 		                        : "which env? (burrow install ENV --manifest M)");
 		goto usage;
 	}
+	if (src.repair && kind != CMD_INSTALL) {
+		r = cmd_usage(name, "--repair is an option of burrow install");
+		goto usage;
+	}
 	if (kind != CMD_CREATE && !src.manifest) {
 		r = cmd_usage(name, "--manifest is required");
 		goto usage;
@@ -247,6 +262,7 @@ int cmd_install_command(enum cmd_install_kind kind, int argc, char **argv)
 	if (!r && kind != CMD_FETCH) {
 		o.env_path = env;
 		o.compile = src.compile;
+		o.repair = src.repair;
 		o.create = kind == CMD_CREATE;
 		strbuf_addf(&command, "burrow %s %s", name, env);
 		o.command = command.buf;
