@@ -113,13 +113,18 @@ static const struct help_command help_commands[] = {
       LINK_OPTIONS}},
     {"install",
      "ENV --manifest M [--python PY] [--index-url URL]... [--find-links DIR]...\n"
-     "    [--compile] [--link-mode MODE]",
+     "    [--compile] [--link-mode MODE] [--repair]",
      "Makes ENV hold exactly the manifest's bundles: adds, replaces and removes them, then swaps "
      "the new tree in with one atomic rename, so a failure leaves ENV as it was.  A no-op (and "
-     "fast) when nothing changed.",
+     "fast) when nothing changed; with --repair, not when a file of ENV differs from its record "
+     "(what check reports as missing, tampered, mode, unrecorded or stray-pth): ENV is then "
+     "rebuilt from the cache.",
      KIND_DIR,
      NULL,
-     {SOURCE_OPTIONS("the manifest to install (required)"), LINK_OPTIONS}},
+     {SOURCE_OPTIONS("the manifest to install (required)"),
+      LINK_OPTIONS,
+      {"--repair", NULL, KIND_NONE, NULL,
+       "re-verify every file of ENV and rebuild it when one was edited, added or removed", NULL}}},
     {"fetch",
      "--manifest M [--index-url URL]... [--find-links DIR]...",
      "Downloads, verifies and unpacks the manifest's bundles into the cache and touches no env: "
@@ -200,7 +205,12 @@ static const struct help_command help_commands[] = {
     {"cache",
      "dir|info|clean",
      "dir prints the cache directory; info its size and contents; clean empties it.  The cache "
-     "is $BURROW_CACHE_DIR, else $XDG_CACHE_HOME/burrow, else ~/.cache/burrow.",
+     "is $BURROW_CACHE_DIR, else $XDG_CACHE_HOME/burrow, else ~/.cache/burrow.  It is one "
+     "user's: made 0700 with cache.db 0600; a cache (or a part of one) owned by another user, "
+     "writable by group or others, or a symlink, is refused with exit status 6.  Every cache "
+     "file is verified (owner, size, sha256) before it is linked into an env; a tree an edit "
+     "reached (env files are hard links into it) is unpacked again from its archive, with a "
+     "warning.",
      KIND_CHOICE,
      "dir info clean",
      {{NULL, NULL, KIND_NONE, NULL, NULL, NULL}}},
@@ -408,7 +418,7 @@ static const char *const exit_codes[][2] = {
     {"3", "the manifest is invalid"},
     {"4", "cannot resolve"},
     {"5", "fetch failed"},
-    {"6", "integrity failure or unsafe archive"},
+    {"6", "integrity failure, unsafe archive, or refused as unsafe (a cache not your own)"},
     {"7", "the env is locked by another process past --wait"},
     {"126, 127", "run: the command is not executable, not found"},
     {"130, 143", "interrupted by SIGINT, SIGTERM"},

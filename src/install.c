@@ -783,7 +783,6 @@ struct linker {
 	enum install_link_mode mode;
 	int forced;
 	int stage_fd;
-	int tampered;            /* a tree file failed verify_tree_file */
 	struct fs_dircache dirs; /* destinations come grouped by directory */
 };
 
@@ -792,7 +791,6 @@ static void linker_init(struct linker *l, int stage_fd, enum install_link_mode m
 	l->mode = mode;
 	l->forced = mode != INSTALL_LINK_AUTO;
 	l->stage_fd = stage_fd;
-	l->tampered = 0;
 	fs_dircache_init(&l->dirs, stage_fd, 1);
 }
 
@@ -815,61 +813,16 @@ static int link_failed_softly(int e)
 	       e == EINVAL || e == ENOTTY || e == ENOSYS;
 }
 
-/* Whether the tree file src still holds what was unpacked: a regular
- * file owned by the effective user, of size bytes, hashing to sha256.
- * Env files are hard links into the trees, so an edit in one env (or by
- * an app user an env was chowned to) lands here; hashing is the one
- * signal that every write changes and that linking and unlinking do not
- * (docs/cache-trust.md says why not ctime).  0 when it does; otherwise
- * why not in *why and -1.  *src_mode gets its permission bits. */
-static int verify_tree_file(int tfd, const char *src, const char *sha256, uint64_t size,
-                            mode_t *src_mode, const char **why)
-{
-	unsigned char digest[32];
-	char hex[65];
-	struct stat st;
-	uint64_t n;
-	int fd = openat(tfd, src, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC), r = -1;
-
-	if (fd < 0) {
-		*why = errno == ELOOP ? "a symlink" : "unreadable";
-		return -1;
-	}
-	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode))
-		*why = "not a regular file";
-	else if (st.st_uid != geteuid())
-		*why = "owned by another user";
-	else if ((uint64_t)st.st_size != size)
-		*why = "its size changed";
-	else if (sha256_fd(fd, digest, &n) < 0 || n != size)
-		*why = "unreadable";
-	else if (sha256_to_hex(digest, hex), strcmp(hex, sha256))
-		*why = "its content changed";
-	else
-		r = 0;
-	*src_mode = st.st_mode & 07777;
-	close(fd);
-	return r;
-}
-
-/* Places the tree file src (size bytes with sha256) at dest with mode,
- * after verify_tree_file: a file that fails it is never placed, and
- * l->tampered tells the caller to repair the tree.  A hard link shares
- * the tree file's mode, so a different mode needs a copy. */
+/* Places the tree file src at dest with mode; src_mode is the tree file's
+ * mode (a hard link shares it, so a different mode needs a copy).  The
+ * tree file is checked by the verifier (verify_trees), not here: what
+ * lands in the staging env only counts once that said yes. */
 static int linker_file(struct linker *l, int tfd, const char *src, const char *dest, mode_t mode,
-                       const char *sha256, uint64_t size, struct strbuf *err)
+                       mode_t src_mode, struct strbuf *err)
 {
-	const char *leaf, *why;
-	mode_t src_mode;
-	int pfd, rc = -1, e = 0;
+	const char *leaf;
+	int pfd = linker_parent(l, dest, &leaf), rc = -1, e = 0;
 
-	if (verify_tree_file(tfd, src, sha256, size, &src_mode, &why) < 0) {
-		l->tampered = 1;
-		return error_set(err, BURROW_EINTEGRITY,
-		                 "%s: the cache tree's copy (%s) is not what was unpacked: %s",
-		                 dest, src, why);
-	}
-	pfd = linker_parent(l, dest, &leaf);
 	if (pfd < 0)
 		return error_set(err, BURROW_EFAIL, "%s: %s", dest, strerror(errno));
 	if (l->mode == INSTALL_LINK_AUTO || l->mode == INSTALL_LINK_REFLINK) {
@@ -947,7 +900,7 @@ static int link_entry(struct linker *l, int tree_fd, const struct tree_entry *e,
 		return 0;
 	}
 	if (e->type == TREE_FILE)
-		return linker_file(l, tree_fd, e->path, e->path, e->mode, e->sha256, e->size, err);
+		return linker_file(l, tree_fd, e->path, e->path, e->mode, e->mode, err);
 	pfd = linker_parent(l, e->path, &leaf);
 	if (pfd < 0 || symlinkat(e->link_target, pfd, leaf) < 0) {
 		if (errno == EEXIST)
@@ -1048,8 +1001,13 @@ static int stage_wheel(const struct target *t, struct linker *l, int tfd, struct
 			break;
 		}
 		if (it->kind == WHEEL_PLAN_LINK) {
-			r = linker_file(l, tfd, it->src, it->dest, it->mode, it->sha256, it->size,
-			                err);
+			struct stat st;
+			if (fstatat(tfd, it->src, &st, AT_SYMLINK_NOFOLLOW) < 0)
+				r = error_set(err, BURROW_EFAIL, "%s: %s", it->src,
+				              strerror(errno));
+			else
+				r = linker_file(l, tfd, it->src, it->dest, it->mode,
+				                st.st_mode & 07777, err);
 		} else {
 			r = linker_write(l, it->dest, it->content, it->content_len, it->mode, err);
 		}
@@ -1202,17 +1160,155 @@ static int compile_site(const struct target *t, struct envdir *ed, struct sqlite
 	return r;
 }
 
-/* Builds the whole env in a staging directory beside the live one.  When
- * a cache tree file fails verify_tree_file, *tampered gets that pick's
- * index (else it stays as it was) and the error is BURROW_EINTEGRITY. */
+/* Whether the tree file src still holds what was unpacked: a regular
+ * file owned by the effective user, of size bytes, hashing to sha256.
+ * Env files are hard links into the trees, so an edit in one env (or by
+ * an app user an env was chowned to) lands here; hashing is the one
+ * signal that every write changes and that linking and unlinking do not
+ * (docs/cache-trust.md says why not ctime).  0 when it does; otherwise
+ * why not in *why and -1.  Reads exactly size bytes (no read for EOF). */
+static int verify_tree_file(int tfd, const char *src, const char *sha256, uint64_t size, uid_t euid,
+                            const char **why)
+{
+	unsigned char buf[65536], digest[32];
+	char hex[65];
+	struct sha256 h;
+	struct stat st;
+	uint64_t left = size;
+	int fd = openat(tfd, src, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC), r = -1;
+
+	if (fd < 0) {
+		*why = errno == ELOOP ? "a symlink" : "unreadable";
+		return -1;
+	}
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		*why = "not a regular file";
+		goto out;
+	}
+	if (st.st_uid != euid) {
+		*why = "owned by another user";
+		goto out;
+	}
+	if ((uint64_t)st.st_size != size) {
+		*why = "its size changed";
+		goto out;
+	}
+	if (sha256_begin(&h) < 0) {
+		*why = "out of memory";
+		goto out;
+	}
+	while (left) {
+		ssize_t n = read(fd, buf, left < sizeof(buf) ? (size_t)left : sizeof(buf));
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		sha256_update(&h, buf, (size_t)n);
+		left -= (uint64_t)n;
+	}
+	sha256_end(&h, digest);
+	sha256_to_hex(digest, hex);
+	if (left)
+		*why = "unreadable";
+	else if (strcmp(hex, sha256))
+		*why = "its content changed";
+	else
+		r = 0;
+out:
+	close(fd);
+	return r;
+}
+
+/* The verifier: checks every file of every pick's tree (verify_tree_file)
+ * on its own thread while the main thread links them into the staging
+ * env; the main thread helps once it is done linking.  Nothing staged
+ * counts before it finishes: a failure discards the staging env whole (it
+ * is never committed), so a file that fails never reaches an env. */
+struct verifier {
+	const struct pick *picks;
+	const int *tfds;
+	size_t n, next; /* next pick to take */
+	size_t bad;     /* the first pick found modified, n if none */
+	uid_t euid;
+	char why[512];
+	pthread_mutex_t mu;
+	pthread_t tid;
+	int started;
+};
+
+static void *verify_trees(void *arg)
+{
+	struct verifier *v = arg;
+
+	for (;;) {
+		const struct pick *p;
+		size_t i, k;
+
+		pthread_mutex_lock(&v->mu);
+		i = v->bad == v->n ? v->next++ : v->n;
+		pthread_mutex_unlock(&v->mu);
+		if (i >= v->n)
+			return NULL;
+		p = &v->picks[i];
+		for (k = 0; k < p->entries.len; k++) {
+			const struct tree_entry *e = &p->entries.items[k];
+			const char *why;
+
+			if (e->type != TREE_FILE || verify_tree_file(v->tfds[i], e->path, e->sha256,
+			                                             e->size, v->euid, &why) == 0)
+				continue;
+			pthread_mutex_lock(&v->mu);
+			if (v->bad == v->n) {
+				v->bad = i;
+				snprintf(v->why, sizeof(v->why),
+				         "%s: %s in its cache tree is not what was unpacked: %s",
+				         p->filename, e->path, why);
+			}
+			pthread_mutex_unlock(&v->mu);
+			break;
+		}
+	}
+}
+
+static void verifier_start(struct verifier *v, const struct pick *picks, const int *tfds, size_t n)
+{
+	memset(v, 0, sizeof(*v));
+	v->picks = picks;
+	v->tfds = tfds;
+	v->n = v->bad = n;
+	v->euid = geteuid();
+	pthread_mutex_init(&v->mu, NULL);
+	v->started = pthread_create(&v->tid, NULL, verify_trees, v) == 0;
+}
+
+/* Helps with what is left and waits for the thread.  0 when every tree
+ * is as unpacked; else 1, *bad the pick and v->why the finding. */
+static int verifier_finish(struct verifier *v, size_t *bad)
+{
+	verify_trees(v);
+	if (v->started)
+		pthread_join(v->tid, NULL);
+	pthread_mutex_destroy(&v->mu);
+	if (v->bad == v->n)
+		return 0;
+	*bad = v->bad;
+	return 1;
+}
+
+/* Builds the whole env in a staging directory beside the live one, while
+ * the verifier checks every file of the trees it links.  When one fails,
+ * *tampered gets that pick's index (else it stays as it was) and the
+ * error is BURROW_EINTEGRITY: the staging env must then be discarded. */
 static int stage_env(const struct install_options *o, const struct target *t, struct envdir *ed,
                      struct cache *c, struct pick *picks, size_t n, struct install_result *res,
                      size_t *tampered, struct strbuf *err)
 {
 	static const char *const dirs[] = {"bin", "lib", ".burrow"};
-	struct strbuf facts = STRBUF_INIT, info = STRBUF_INIT;
+	struct strbuf facts = STRBUF_INIT;
+	struct verifier v;
 	struct linker l;
 	sqlite3 *db = NULL;
+	int *tfds;
 	size_t i;
 	int r;
 
@@ -1225,6 +1321,28 @@ static int stage_env(const struct install_options *o, const struct target *t, st
 			return error_set(err, BURROW_EFAIL, "%s: %s", dirs[i], strerror(errno));
 	if ((r = state_create(ed->staging_fd, &db, err)))
 		return r;
+	if (!(tfds = malloc((n ? n : 1) * sizeof(*tfds)))) {
+		state_close(db);
+		return error_set(err, BURROW_EFAIL, "out of memory");
+	}
+	for (i = 0; i < n; i++) {
+		struct pick *p = &picks[i];
+
+		strbuf_reset(&p->info);
+		tree_list_release(&p->entries);
+		tfds[i] = cache_tree_open(c, p->sha256, &p->entries, &p->info);
+		if (tfds[i] < 0 && !r)
+			r = error_set(err, BURROW_EFAIL, "cache: tree %s vanished", p->sha256);
+	}
+	if (r) {
+		while (i-- > 0)
+			if (tfds[i] >= 0)
+				close(tfds[i]);
+		free(tfds);
+		state_close(db);
+		return r;
+	}
+	verifier_start(&v, picks, tfds, n);
 	linker_init(&l, ed->staging_fd, o->link_mode);
 	progress(o, "link", "%zu bundle%s", n, n == 1 ? "" : "s");
 	for (i = 0; i < n && !r; i++) {
@@ -1232,19 +1350,11 @@ static int stage_env(const struct install_options *o, const struct target *t, st
 		struct state_bundle sb;
 		struct strbuf req = STRBUF_INIT, summary = STRBUF_INIT, name = STRBUF_INIT,
 		              ver = STRBUF_INIT;
-		int tfd;
 
-		strbuf_reset(&info);
-		tree_list_release(&p->entries);
-		tfd = cache_tree_open(c, p->sha256, &p->entries, &info);
-		if (tfd < 0) {
-			r = error_set(err, BURROW_EFAIL, "cache: tree %s vanished", p->sha256);
-			break;
-		}
-		info_field(info.buf, "Requires", &req, 1);
-		info_field(info.buf, "Summary", &summary, 0);
-		info_field(info.buf, "Name", &name, 0);
-		info_field(info.buf, "Version", &ver, 0);
+		info_field(p->info.buf, "Requires", &req, 1);
+		info_field(p->info.buf, "Summary", &summary, 0);
+		info_field(p->info.buf, "Name", &name, 0);
+		info_field(p->info.buf, "Version", &ver, 0);
 		sb.key = p->b->key;
 		sb.name = name.len ? name.buf : p->b->name;
 		sb.version = ver.len ? ver.buf : p->b->version;
@@ -1255,18 +1365,21 @@ static int stage_env(const struct install_options *o, const struct target *t, st
 		sb.summary = summary.buf;
 		r = state_add_bundle(db, &sb, err);
 		if (!r)
-			r = p->wheel ? stage_wheel(t, &l, tfd, p, db, res, err)
-			             : stage_bundle(&l, tfd, p, db, res, err);
-		if (r && l.tampered)
-			*tampered = i;
+			r = p->wheel ? stage_wheel(t, &l, tfds[i], p, db, res, err)
+			             : stage_bundle(&l, tfds[i], p, db, res, err);
 		if (r && r != BURROW_EINT && r != BURROW_ETERM)
 			error_prefix(err, r, "%s", p->filename);
-		close(tfd);
 		strbuf_release(&req);
 		strbuf_release(&summary);
 		strbuf_release(&name);
 		strbuf_release(&ver);
 	}
+	/* a modified tree explains any other failure: it is repaired first */
+	if (verifier_finish(&v, tampered) && r != BURROW_EINT && r != BURROW_ETERM)
+		r = error_set(err, BURROW_EINTEGRITY, "%s", v.why);
+	for (i = 0; i < n; i++)
+		close(tfds[i]);
+	free(tfds);
 	linker_release(&l);
 	res->link_mode = l.mode;
 	if (!r && o->compile && t->python) {
@@ -1313,7 +1426,6 @@ static int stage_env(const struct install_options *o, const struct target *t, st
 		free(trees);
 	}
 	strbuf_release(&facts);
-	strbuf_release(&info);
 	return r;
 }
 
