@@ -316,13 +316,21 @@ def test_remove_tree_never_chmods_through_a_symlink(shared_tmp, user_factory):
     os.chmod(victim, 0o644)
     os.chmod(shared_tmp, 0o755)
     stop = os.path.join(mallory.home, "stop")
-    racer = ("import os, sys\n"
-             "x = sys.argv[1] + '/box/x'\n"
+    # x and y swap places (renameat2 RENAME_EXCHANGE, one syscall): a
+    # read-only directory of hers one moment, a symlink to root's file the next
+    racer = ("import ctypes, os, sys\n"
+             "libc = ctypes.CDLL(None, use_errno=True)\n"
+             "box = sys.argv[1] + '/box'\n"
+             "x, y = (box + '/x').encode(), (box + '/y').encode()\n"
              "while not os.path.exists(sys.argv[3]):\n"
-             "    for f in (lambda: os.mkdir(x, 0o500), lambda: os.rmdir(x),\n"
-             "              lambda: os.symlink(sys.argv[2], x), lambda: os.unlink(x)):\n"
-             "        try: f()\n"
-             "        except OSError: pass\n")
+             "    try:\n"
+             "        os.mkdir(x, 0o500)\n"
+             "        os.symlink(sys.argv[2], y)\n"
+             "    except OSError:\n"
+             "        continue\n"
+             "    for i in range(20000):\n"
+             "        if libc.renameat2(-100, x, -100, y, 2) != 0:\n"
+             "            break\n")
     r = subprocess.Popen(mallory.argv([PYTHON, "-c", racer, shared_tmp, victim, stop]),
                          stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:

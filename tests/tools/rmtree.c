@@ -23,7 +23,7 @@
 
 int main(int argc, char **argv)
 {
-	const struct timespec pause = {0, 300 * 1000};
+	const struct timespec pause = {0, 2 * 1000 * 1000};
 	long rounds, i;
 	int pfd;
 
