@@ -180,6 +180,18 @@ static int open_shard(int parent, const char *sha, int create)
 	return fd;
 }
 
+/* The message for a shard directory open_shard refused (errno e): exit 6
+ * for one that is not ours, else a general failure. */
+static int shard_error(struct cache *c, const char *sub, const char *sha, int e, struct strbuf *err)
+{
+	if (e == EPERM)
+		return error_set(err, BURROW_EINTEGRITY,
+		                 "cache %s/%s/%.2s: not a private directory of yours (a symlink, "
+		                 "another user's, or writable by others); remove it",
+		                 c->path, sub, sha);
+	return error_set(err, BURROW_EFAIL, "cache %s/%s/%.2s: %s", c->path, sub, sha, strerror(e));
+}
+
 /* Makes cache.db 0600 before sqlite opens it (an empty file is an empty
  * database), and refuses one, or a -wal or -shm beside it, that is not
  * ours.  Ours but readable by others (a cache from before 0.1.1) is made
@@ -423,12 +435,7 @@ int cache_archive_commit(struct cache *c, const char *tmpname, const char *sha,
 	if (sfd < 0) {
 		int e = errno;
 		unlinkat(c->tmp_fd, tmpname, 0);
-		return error_set(err, e == EPERM || e == ELOOP ? BURROW_EINTEGRITY : BURROW_EFAIL,
-		                 "cache %s/archives/%.2s: %s", c->path, sha,
-		                 e == EPERM || e == ELOOP
-		                     ? "not a private directory of yours (a symlink, another "
-		                       "user's, or writable by others); remove it"
-		                     : strerror(e));
+		return shard_error(c, "archives", sha, e, err);
 	}
 	fd = openat(c->tmp_fd, tmpname, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
 	if (fd >= 0) {
@@ -652,12 +659,7 @@ int cache_tree_commit(struct cache *c, const char *name, const char *sha, const 
 	if ((sfd = open_shard(c->trees_fd, sha, 1)) < 0) {
 		int e = errno;
 		fs_remove_tree(c->tmp_fd, name);
-		return error_set(err, e == EPERM || e == ELOOP ? BURROW_EINTEGRITY : BURROW_EFAIL,
-		                 "cache %s/trees/%.2s: %s", c->path, sha,
-		                 e == EPERM || e == ELOOP
-		                     ? "not a private directory of yours (a symlink, another "
-		                       "user's, or writable by others); remove it"
-		                     : strerror(e));
+		return shard_error(c, "trees", sha, e, err);
 	}
 	fd = openat(c->tmp_fd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0) {
