@@ -59,11 +59,180 @@ int cache_default_dir(const char *dir, struct strbuf *out, struct strbuf *err)
 	return 0;
 }
 
-static int open_sub(int dirfd, const char *name)
+/* Refuses a cache directory or file that another user could have written:
+ * one not owned by the effective user, or writable by group or others
+ * (docs/cache-trust.md).  what names it for the message. */
+static int check_private(int fd, const char *path, const char *what, struct strbuf *err)
 {
-	if (mkdirat(dirfd, name, 0755) < 0 && errno != EEXIST)
+	struct stat st;
+
+	if (fstat(fd, &st) < 0)
+		return error_set(err, BURROW_EFAIL, "cache %s%s: %s", path, what, strerror(errno));
+	if (st.st_uid != geteuid())
+		return error_set(err, BURROW_EINTEGRITY,
+		                 "cache %s%s: owned by uid %u, not by you (uid %u): a cache is "
+		                 "private; use one of your own (--cache-dir DIR or "
+		                 "BURROW_CACHE_DIR)",
+		                 path, what, (unsigned)st.st_uid, (unsigned)geteuid());
+	if (st.st_mode & 022)
+		return error_set(err, BURROW_EINTEGRITY,
+		                 "cache %s%s: writable by %s (mode %04o): run chmod go-w on it, "
+		                 "or use a cache of your own (--cache-dir DIR)",
+		                 path, what, st.st_mode & 002 ? "others" : "its group",
+		                 (unsigned)(st.st_mode & 07777));
+	return 0;
+}
+
+/* Opens (making it 0755 when missing) the subdirectory name of the cache
+ * into *out, never through a symlink, and checks it is private.  Returns
+ * 0 or an error code with err set. */
+static int open_sub(struct cache *c, const char *name, int *out, struct strbuf *err)
+{
+	char what[16];
+	int fd, r;
+
+	snprintf(what, sizeof(what), "/%s", name);
+	if (mkdirat(c->dirfd, name, 0755) < 0 && errno != EEXIST)
+		return error_set(err, BURROW_EFAIL, "cache %s%s: %s", c->path, what,
+		                 strerror(errno));
+	fd = openat(c->dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return error_set(
+		    err, errno == ELOOP || errno == ENOTDIR ? BURROW_EINTEGRITY : BURROW_EFAIL,
+		    "cache %s%s: %s", c->path, what,
+		    errno == ELOOP || errno == ENOTDIR ? "not a directory (a symlink?)"
+		                                       : strerror(errno));
+	if ((r = check_private(fd, c->path, what, err))) {
+		close(fd);
+		return r;
+	}
+	*out = fd;
+	return 0;
+}
+
+/* Opens the cache directory path, making it (and its missing parents)
+ * when absent: the cache itself 0700, since it is one user's. */
+static int open_top(const char *path)
+{
+	char parent[PATH_MAX];
+	const char *leaf;
+	size_t n = strlen(path);
+	int pfd, fd;
+
+	fd = fs_open_dir(AT_FDCWD, path, 0);
+	if (fd >= 0 || errno != ENOENT)
+		return fd;
+	while (n > 1 && path[n - 1] == '/')
+		n--;
+	if (n >= sizeof(parent)) {
+		errno = ENAMETOOLONG;
 		return -1;
-	return openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	}
+	memcpy(parent, path, n);
+	parent[n] = '\0';
+	leaf = strrchr(parent, '/');
+	if (leaf) {
+		parent[leaf - parent] = '\0';
+		pfd = fs_open_dir(AT_FDCWD, leaf == parent ? "/" : parent, 1);
+		leaf++;
+	} else {
+		pfd = openat(AT_FDCWD, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		leaf = parent;
+	}
+	if (pfd < 0)
+		return -1;
+	if (mkdirat(pfd, leaf, 0700) == 0 || errno == EEXIST)
+		fd = openat(pfd, leaf, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	n = (size_t)errno;
+	close(pfd);
+	errno = (int)n;
+	return fd;
+}
+
+/* Opens the shard directory "ab" of sha beneath parent (archives/ or
+ * trees/), made 0755 with create: O_NOFOLLOW, and refused (EPERM) unless
+ * it is ours and not writable by others.  -1 with errno. */
+static int open_shard(int parent, const char *sha, int create)
+{
+	char dir[3];
+	struct stat st;
+	int fd;
+
+	if (!sha256_is_hex(sha)) {
+		errno = EINVAL;
+		return -1;
+	}
+	memcpy(dir, sha, 2);
+	dir[2] = '\0';
+	if (create && mkdirat(parent, dir, 0755) < 0 && errno != EEXIST)
+		return -1;
+	fd = openat(parent, dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0) {
+		if (errno == ELOOP || errno == ENOTDIR)
+			errno = EPERM; /* a symlink or a file in its place */
+		return -1;
+	}
+	if (fstat(fd, &st) < 0 || st.st_uid != geteuid() || (st.st_mode & 022)) {
+		close(fd);
+		errno = EPERM;
+		return -1;
+	}
+	return fd;
+}
+
+/* The message for a shard directory open_shard refused (errno e): exit 6
+ * for one that is not ours, else a general failure. */
+static int shard_error(struct cache *c, const char *sub, const char *sha, int e, struct strbuf *err)
+{
+	if (e == EPERM)
+		return error_set(err, BURROW_EINTEGRITY,
+		                 "cache %s/%s/%.2s: not a private directory of yours (a symlink, "
+		                 "another user's, or writable by others); remove it",
+		                 c->path, sub, sha);
+	return error_set(err, BURROW_EFAIL, "cache %s/%s/%.2s: %s", c->path, sub, sha, strerror(e));
+}
+
+/* Makes cache.db 0600 before sqlite opens it (an empty file is an empty
+ * database), and refuses one, or a -wal or -shm beside it, that is not
+ * ours.  Ours but readable by others (a cache from before 0.1.1) is made
+ * 0600: index pages may have been fetched with credentials. */
+static int db_files_private(struct cache *c, struct strbuf *err)
+{
+	static const char *const names[] = {"cache.db", "cache.db-wal", "cache.db-shm"};
+	char what[32];
+	size_t i;
+
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		int fd =
+		    openat(c->dirfd, names[i],
+		           O_RDWR | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK | (i ? 0 : O_CREAT), 0600);
+		struct stat st;
+		int r;
+
+		if (fd < 0 && i && errno == ENOENT)
+			continue;
+		snprintf(what, sizeof(what), "/%s", names[i]);
+		if (fd < 0)
+			return error_set(
+			    err,
+			    errno == ELOOP || errno == EACCES ? BURROW_EINTEGRITY : BURROW_EFAIL,
+			    "cache %s%s: %s", c->path, what,
+			    errno == ELOOP ? "a symlink, not a file" : strerror(errno));
+		r = fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_nlink != 1;
+		if (r) {
+			close(fd);
+			return error_set(err, BURROW_EINTEGRITY,
+			                 "cache %s%s: not a regular file with one link; remove it",
+			                 c->path, what);
+		}
+		if (st.st_uid == geteuid() && (st.st_mode & 077) && !(st.st_mode & 022))
+			fchmod(fd, 0600);
+		r = check_private(fd, c->path, what, err);
+		close(fd);
+		if (r)
+			return r;
+	}
+	return 0;
 }
 
 /* Makes tmp/p-XXXX/ and holds a flock on tmp/p-XXXX.lock for the life of
@@ -146,27 +315,30 @@ int cache_open(struct cache *c, const char *path, struct strbuf *err)
 	c->tmp_root_fd = c->tmp_lock_fd = -1;
 	if (!(c->path = strdup(path)))
 		return error_set(err, BURROW_EFAIL, "out of memory");
-	c->dirfd = fs_open_dir(AT_FDCWD, path, 1);
+	c->dirfd = open_top(path);
 	if (path[0] == '/' && c->dirfd < 0 && errno == ENOENT)
-		c->dirfd = fs_open_dir(AT_FDCWD, path, 1);
+		c->dirfd = open_top(path);
 	if (c->dirfd < 0) {
 		r = error_set(err, BURROW_EFAIL, "cache %s: %s", path, strerror(errno));
 		goto fail;
 	}
+	if ((r = check_private(c->dirfd, path, "", err)))
+		goto fail;
 	if (fstatat(c->dirfd, "CACHEDIR.TAG", &st, AT_SYMLINK_NOFOLLOW) < 0)
 		fs_write_atomic(c->dirfd, "CACHEDIR.TAG", cachedir_tag, sizeof(cachedir_tag) - 1,
 		                0644);
-	c->archives_fd = open_sub(c->dirfd, "archives");
-	c->trees_fd = open_sub(c->dirfd, "trees");
-	c->tmp_root_fd = open_sub(c->dirfd, "tmp");
-	if (c->tmp_root_fd >= 0) {
-		tmp_sweep(c->tmp_root_fd);
-		c->tmp_fd = tmp_own(c);
-	}
-	if (c->archives_fd < 0 || c->trees_fd < 0 || c->tmp_fd < 0) {
-		r = error_set(err, BURROW_EFAIL, "cache %s: %s", path, strerror(errno));
+	if ((r = open_sub(c, "archives", &c->archives_fd, err)) ||
+	    (r = open_sub(c, "trees", &c->trees_fd, err)) ||
+	    (r = open_sub(c, "tmp", &c->tmp_root_fd, err)))
+		goto fail;
+	tmp_sweep(c->tmp_root_fd);
+	c->tmp_fd = tmp_own(c);
+	if (c->tmp_fd < 0) {
+		r = error_set(err, BURROW_EFAIL, "cache %s/tmp: %s", path, strerror(errno));
 		goto fail;
 	}
+	if ((r = db_files_private(c, err)))
+		goto fail;
 	strbuf_addf(&db, "%s/cache.db", path);
 	r = db_open(db.buf, cache_migrations,
 	            (int)(sizeof(cache_migrations) / sizeof(cache_migrations[0])), DB_SHARED,
@@ -208,62 +380,62 @@ void cache_close(struct cache *c)
 	c->tmp_root_fd = c->tmp_lock_fd = -1;
 }
 
-/* "ab/<sha>" for a hash; -1 for anything but 64 lower-case hex digits. */
-static int shard(const char *sha, char out[2 + 1 + 64 + 1])
-{
-	if (!sha256_is_hex(sha))
-		return -1;
-	snprintf(out, 2 + 1 + 64 + 1, "%.2s/%s", sha, sha);
-	return 0;
-}
-
 int cache_archive_open(struct cache *c, const char *sha)
 {
-	char rel[68];
+	int sfd = open_shard(c->archives_fd, sha, 0), fd, e;
 
-	if (shard(sha, rel) < 0) {
-		errno = EINVAL;
+	if (sfd < 0)
 		return -1;
-	}
-	return openat(c->archives_fd, rel, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	fd = openat(sfd, sha, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	e = errno;
+	close(sfd);
+	errno = e;
+	return fd;
 }
 
 int cache_archive_has(struct cache *c, const char *sha)
 {
-	char rel[68];
 	struct stat st;
+	int sfd = open_shard(c->archives_fd, sha, 0), ok;
 
-	if (shard(sha, rel) < 0)
+	if (sfd < 0)
 		return 0;
-	return fstatat(c->archives_fd, rel, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISREG(st.st_mode);
+	ok = fstatat(sfd, sha, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISREG(st.st_mode);
+	close(sfd);
+	return ok;
 }
 
 int cache_archive_verify(struct cache *c, const char *sha, char got[65])
 {
 	unsigned char digest[SHA256_LEN];
-	char rel[68];
-	int fd, r;
+	int sfd, fd, r;
 
 	got[0] = '\0';
-	if (shard(sha, rel) < 0) {
-		errno = EINVAL;
+	if ((sfd = open_shard(c->archives_fd, sha, 0)) < 0)
+		return -1;
+	fd = openat(sfd, sha, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0) {
+		r = errno;
+		close(sfd);
+		errno = r;
 		return -1;
 	}
-	fd = openat(c->archives_fd, rel, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-	if (fd < 0)
-		return -1;
 	r = sha256_fd(fd, digest, NULL);
 	close(fd);
-	if (r < 0)
+	if (r < 0) {
+		close(sfd);
 		return -1;
+	}
 	sha256_to_hex(digest, got);
-	if (!strcmp(got, sha))
+	if (!strcmp(got, sha)) {
+		close(sfd);
 		return 1;
+	}
 	/* bytes that are not what their name says are worth nothing: the
 	 * next fetch writes a verified copy under the same name */
-	if (unlinkat(c->archives_fd, rel, 0) < 0 && errno != ENOENT)
-		return -1;
-	return 0;
+	r = unlinkat(sfd, sha, 0) < 0 && errno != ENOENT ? -1 : 0;
+	close(sfd);
+	return r;
 }
 
 static int run_stmt(struct cache *c, const char *sql, const char *a, const char *b, int64_t n,
@@ -291,28 +463,27 @@ static int run_stmt(struct cache *c, const char *sql, const char *a, const char 
 int cache_archive_commit(struct cache *c, const char *tmpname, const char *sha,
                          const char *filename, uint64_t size, struct strbuf *err)
 {
-	char rel[68], dir[3];
-	int fd;
+	int fd, sfd = open_shard(c->archives_fd, sha, 1);
 
-	if (shard(sha, rel) < 0)
-		return error_set(err, BURROW_EFAIL, "bad hash");
-	memcpy(dir, sha, 2);
-	dir[2] = '\0';
-	if (mkdirat(c->archives_fd, dir, 0755) < 0 && errno != EEXIST)
-		return error_set(err, BURROW_EFAIL, "cache %s/archives/%s: %s", c->path, dir,
-		                 strerror(errno));
+	if (sfd < 0) {
+		int e = errno;
+		unlinkat(c->tmp_fd, tmpname, 0);
+		return shard_error(c, "archives", sha, e, err);
+	}
 	fd = openat(c->tmp_fd, tmpname, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
 	if (fd >= 0) {
 		fchmod(fd, 0444);
 		fsync(fd);
 		close(fd);
 	}
-	if (renameat(c->tmp_fd, tmpname, c->archives_fd, rel) < 0) {
+	if (renameat(c->tmp_fd, tmpname, sfd, sha) < 0) {
 		int e = errno;
+		close(sfd);
 		unlinkat(c->tmp_fd, tmpname, 0);
 		return error_set(err, BURROW_EFAIL, "cache %s: cannot store %s: %s", c->path, sha,
 		                 strerror(e));
 	}
+	close(sfd);
 	if (run_stmt(
 	        c,
 	        "INSERT INTO artifacts(sha256, filename, size, last_use) VALUES(?1, ?2, ?3, ?4)"
@@ -398,14 +569,20 @@ int cache_tree_open(struct cache *c, const char *sha, struct tree_list *entries,
                     struct strbuf *info)
 {
 	sqlite3_stmt *st;
-	char rel[68];
-	int fd, ok = 0;
+	struct stat tst;
+	int fd, sfd, ok = 0;
 
-	if (shard(sha, rel) < 0)
+	if ((sfd = open_shard(c->trees_fd, sha, 0)) < 0)
 		return -1;
-	fd = openat(c->trees_fd, rel, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	fd = openat(sfd, sha, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	close(sfd);
 	if (fd < 0)
 		return -1;
+	if (fstat(fd, &tst) < 0 || tst.st_uid != geteuid() || (tst.st_mode & 022)) {
+		close(fd);
+		errno = EPERM;
+		return -1;
+	}
 	if (!entries && !info)
 		return fd;
 	if (sqlite3_prepare_v2(c->db, "SELECT entries, info FROM trees WHERE sha256=?1", -1, &st,
@@ -464,64 +641,91 @@ int cache_tree_begin(struct cache *c, char *name, size_t namesz, struct strbuf *
 	return fd;
 }
 
+int cache_tree_drop(struct cache *c, const char *sha)
+{
+	char name[64];
+	int sfd = open_shard(c->trees_fd, sha, 0), e;
+
+	if (sfd < 0)
+		return -1;
+	fs_temp_name(name, sizeof(name), "drop-");
+	/* moving a directory rewrites its "..": the sealed top needs w */
+	fs_chmod_owned(sfd, sha, 0755, NULL);
+	if (renameat(sfd, sha, c->tmp_fd, name) < 0 && errno != ENOENT) {
+		e = errno;
+		close(sfd);
+		errno = e;
+		return -1;
+	}
+	close(sfd);
+	fs_remove_tree(c->tmp_fd, name);
+	return run_stmt(c, "DELETE FROM trees WHERE sha256=?1", sha, NULL, 0, NULL, 0, NULL) < 0
+	           ? (errno = EIO, -1)
+	           : 0;
+}
+
 void cache_tree_abort(struct cache *c, const char *name)
 {
 	fs_remove_tree(c->tmp_fd, name);
 }
 
-/* Makes every directory in the tree 0555 so nothing is added or removed
- * by accident (files keep their 0644/0755 modes: hardlinks share them). */
+/* Makes every directory below the top of the tree 0555 so nothing is
+ * added or removed by accident (files keep their 0644/0755 modes: hard
+ * links share them).  The top is sealed after the rename: moving a
+ * directory to another parent rewrites its "..", which needs write
+ * permission on it (root alone would not care). */
 static void seal_dirs(int dirfd, const struct tree_list *entries)
 {
 	size_t i;
 
 	for (i = entries->len; i-- > 0;)
 		if (entries->items[i].type == TREE_DIR)
-			fchmodat(dirfd, entries->items[i].path, 0555, 0);
+			fs_chmod_owned(dirfd, entries->items[i].path, 0555, NULL);
 }
 
 int cache_tree_commit(struct cache *c, const char *name, const char *sha, const char *kind,
                       const struct tree_list *entries, const char *info, struct strbuf *err)
 {
 	struct strbuf blob = STRBUF_INIT;
-	char rel[68], dir[3];
-	int fd, r;
+	int fd, sfd, r = 0;
 
-	if (shard(sha, rel) < 0)
-		return error_set(err, BURROW_EFAIL, "bad hash");
-	memcpy(dir, sha, 2);
-	dir[2] = '\0';
-	if (mkdirat(c->trees_fd, dir, 0755) < 0 && errno != EEXIST)
-		return error_set(err, BURROW_EFAIL, "cache %s/trees: %s", c->path, strerror(errno));
-	if (tree_list_encode(entries, &blob) < 0)
-		return error_set(err, BURROW_EFAIL, "out of memory");
-	if (run_stmt(c,
-	             "INSERT INTO trees(sha256, kind, entries, last_use, info) "
-	             "VALUES(?1, ?2, ?5, ?4, ?6) ON CONFLICT(sha256) DO UPDATE SET "
-	             "kind=?2, entries=?5, last_use=?4, info=?6",
-	             sha, kind, 0, blob.buf, blob.len, info) < 0) {
-		strbuf_release(&blob);
-		return error_set(err, BURROW_EFAIL, "cache.db: %s", sqlite3_errmsg(c->db));
-	}
-	strbuf_release(&blob);
-	fd = openat(c->tmp_fd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	if (fd >= 0) {
-		seal_dirs(fd, entries);
-		syncfs(fd);
-		close(fd);
-	}
-	fchmodat(c->tmp_fd, name, 0555, 0);
-	if (renameat(c->tmp_fd, name, c->trees_fd, rel) < 0) {
-		if (errno == EEXIST || errno == ENOTEMPTY) {
-			fs_remove_tree(c->tmp_fd, name);
-			return 0;
-		}
-		r = error_set(err, BURROW_EFAIL, "cache %s: cannot store tree %s: %s", c->path, sha,
-		              strerror(errno));
+	if ((sfd = open_shard(c->trees_fd, sha, 1)) < 0) {
+		int e = errno;
 		fs_remove_tree(c->tmp_fd, name);
-		return r;
+		return shard_error(c, "trees", sha, e, err);
 	}
-	return 0;
+	fd = openat(c->tmp_fd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0) {
+		r = error_set(err, BURROW_EFAIL, "cache %s/tmp: %s", c->path, strerror(errno));
+		goto out;
+	}
+	seal_dirs(fd, entries);
+	syncfs(fd);
+	if (renameat(c->tmp_fd, name, sfd, sha) < 0) {
+		/* a concurrent writer got there first: its tree stays */
+		if (errno != EEXIST && errno != ENOTEMPTY)
+			r = error_set(err, BURROW_EFAIL, "cache %s: cannot store tree %s: %s",
+			              c->path, sha, strerror(errno));
+		fs_remove_tree(c->tmp_fd, name);
+	} else {
+		fchmod(fd, 0555);
+	}
+	/* recorded once the tree is in place, so a row never outlives a
+	 * failed rename */
+	if (!r && tree_list_encode(entries, &blob) < 0)
+		r = error_set(err, BURROW_EFAIL, "out of memory");
+	if (!r && run_stmt(c,
+	                   "INSERT INTO trees(sha256, kind, entries, last_use, info) "
+	                   "VALUES(?1, ?2, ?5, ?4, ?6) ON CONFLICT(sha256) DO UPDATE SET "
+	                   "kind=?2, entries=?5, last_use=?4, info=?6",
+	                   sha, kind, 0, blob.buf, blob.len, info) < 0)
+		r = error_set(err, BURROW_EFAIL, "cache.db: %s", sqlite3_errmsg(c->db));
+out:
+	if (fd >= 0)
+		close(fd);
+	close(sfd);
+	strbuf_release(&blob);
+	return r;
 }
 
 static char *column_dup(sqlite3_stmt *st, int col)

@@ -6,6 +6,7 @@
  *   DIR/cache.db               sqlite (WAL): artifacts, trees, interpreters
  *   DIR/archives/ab/<sha256>   downloaded files, immutable
  *   DIR/trees/ab/<sha256>/     unpacked, verified trees, directories 0555
+ *                              (the top sealed after its rename)
  *   DIR/tmp/p-XXXX/            in-flight downloads and unpacks of one process,
  *                              which holds a flock on DIR/tmp/p-XXXX.lock
  *
@@ -37,7 +38,11 @@ struct cache {
  * $XDG_CACHE_HOME/burrow, else $HOME/.cache/burrow.  out is reset. */
 int cache_default_dir(const char *dir, struct strbuf *out, struct strbuf *err);
 
-/* Opens (creating as needed) the cache at path.  Temp files go to a
+/* Opens (creating as needed) the cache at path.  The cache is one user's:
+ * made 0700 with cache.db 0600, and refused (BURROW_EINTEGRITY, a message
+ * naming the fix) when the directory, archives/, trees/, tmp/, a shard
+ * directory or cache.db is not owned by the effective user, is writable
+ * by group or others, or is a symlink (docs/cache-trust.md).  Temp files go to a
  * directory of this process's own under tmp/, flocked while it lives;
  * directories under tmp/ whose lock nobody holds (their process died, say
  * killed by the OOM killer mid-download) are swept here.  Returns 0 or BURROW_EFAIL
@@ -71,11 +76,16 @@ int cache_tree_has(struct cache *c, const char *sha256);
 /* Makes an empty directory tmp/<name> for an unpack; returns its fd and
  * fills name (at least 64 bytes). */
 int cache_tree_begin(struct cache *c, char *name, size_t namesz, struct strbuf *err);
-/* Records entries and info for sha, makes the directories of tmp/<name>
- * read-only and renames it into trees/.  On a lost race the winner's tree
- * stays and ours is removed. */
+/* Makes the directories of tmp/<name> read-only, renames it into trees/
+ * (relative to the shard's fd), seals its top, then records entries and
+ * info for sha: a row never names a tree that failed to land.  On a lost
+ * race the winner's tree stays and ours is removed. */
 int cache_tree_commit(struct cache *c, const char *name, const char *sha256, const char *kind,
                       const struct tree_list *entries, const char *info, struct strbuf *err);
+/* Removes the tree of sha and its row (a tree found modified, before it
+ * is unpacked again): renamed into this process's tmp/ first, so no other
+ * process sees it half removed.  0, or -1 with errno. */
+int cache_tree_drop(struct cache *c, const char *sha256);
 /* Removes tmp/<name> (after a failed unpack). */
 void cache_tree_abort(struct cache *c, const char *name);
 

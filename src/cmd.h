@@ -61,6 +61,7 @@ int cmd_list_add(struct cmd_list *l, char *s);
 struct cmd_source {
 	const char *manifest, *python, *link_mode;
 	int compile;
+	int repair; /* install --repair */
 	struct cmd_list index_urls, find_links;
 };
 /* Consumes a source option at argv[*i]: 1 consumed, 0 not one, -1 usage

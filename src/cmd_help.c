@@ -114,13 +114,18 @@ static const struct help_command help_commands[] = {
       LINK_OPTIONS}},
     {"install",
      "ENV --manifest M [--python PY] [--index-url URL]... [--find-links DIR]...\n"
-     "    [--compile] [--link-mode MODE]",
+     "    [--compile] [--link-mode MODE] [--repair]",
      "Makes ENV hold exactly the manifest's bundles: adds, replaces and removes them, then swaps "
      "the new tree in with one atomic rename, so a failure leaves ENV as it was.  A no-op (and "
-     "fast) when nothing changed.",
+     "fast) when nothing changed; with --repair, not when a file of ENV differs from its record "
+     "(what check reports as missing, tampered, mode, unrecorded or stray-pth): ENV is then "
+     "rebuilt from the cache.",
      KIND_DIR,
      NULL,
-     {SOURCE_OPTIONS("the manifest to install (required)"), LINK_OPTIONS}},
+     {SOURCE_OPTIONS("the manifest to install (required)"),
+      LINK_OPTIONS,
+      {"--repair", NULL, KIND_NONE, NULL,
+       "re-verify every file of ENV and rebuild it when one was edited, added or removed", NULL}}},
     {"fetch",
      "--manifest M [--index-url URL]... [--find-links DIR]...",
      "Downloads, verifies and unpacks the manifest's bundles into the cache and touches no env: "
@@ -208,7 +213,12 @@ static const struct help_command help_commands[] = {
     {"cache",
      "dir|info|clean",
      "dir prints the cache directory; info its size and contents; clean empties it.  The cache "
-     "is $BURROW_CACHE_DIR, else $XDG_CACHE_HOME/burrow, else ~/.cache/burrow.",
+     "is $BURROW_CACHE_DIR, else $XDG_CACHE_HOME/burrow, else ~/.cache/burrow.  It is one "
+     "user's: made 0700 with cache.db 0600; a cache (or a part of one) owned by another user, "
+     "writable by group or others, or a symlink, is refused with exit status 6.  Every cache "
+     "file is verified (owner, size, sha256) before it is linked into an env; a tree an edit "
+     "reached (env files are hard links into it) is unpacked again from its archive, with a "
+     "warning.",
      KIND_CHOICE,
      "dir info clean",
      {{NULL, NULL, KIND_NONE, NULL, NULL, NULL}}},
@@ -435,7 +445,7 @@ static const char *const exit_codes[][2] = {
     {"6", "integrity failure or unsafe archive (a bad gzip trailer, trailing data, too many "
           "entries, a corrupt cached archive while --offline), or something another user "
           "could have written refused: a leftover, lock, env record or interpreter not owned "
-          "by you (or root)"},
+          "by you (or root), a cache not your own"},
     {"7", "the env, or its state.db, is locked by another process past --wait"},
     {"126, 127", "run: the command is not executable, not found"},
     {"130, 143", "interrupted by SIGINT, SIGTERM"},

@@ -835,7 +835,9 @@ static int link_failed_softly(int e)
 }
 
 /* Places the tree file src at dest with mode; src_mode is the tree file's
- * mode (a hard link shares it, so a different mode needs a copy). */
+ * mode (a hard link shares it, so a different mode needs a copy).  The
+ * tree file is checked by the verifier (verify_trees), not here: what
+ * lands in the staging env only counts once that said yes. */
 static int linker_file(struct linker *l, int tfd, const char *src, const char *dest, mode_t mode,
                        mode_t src_mode, struct strbuf *err)
 {
@@ -1207,14 +1209,163 @@ static int compile_site(const struct target *t, struct envdir *ed, struct sqlite
 	return r;
 }
 
+/* Whether the tree file src still holds what was unpacked: a regular
+ * file owned by the effective user, of size bytes, hashing to sha256.
+ * Env files are hard links into the trees, so an edit in one env (or by
+ * an app user an env was chowned to) lands here; hashing is the one
+ * signal that every write changes and that linking and unlinking do not
+ * (docs/cache-trust.md says why not ctime).  0 when it does; otherwise
+ * why not in *why and -1.  Reads exactly size bytes (no read for EOF). */
+static int verify_tree_file(int tfd, const char *src, const char *sha256, uint64_t size, uid_t euid,
+                            const char **why)
+{
+	unsigned char buf[65536], digest[32];
+	char hex[65];
+	struct sha256 h;
+	struct stat st;
+	uint64_t left = size;
+	int flags = O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC, r = -1;
+	/* O_NOATIME: linking (or removing an env) just changed the inode's
+	 * ctime, so under relatime this read would update the atime and
+	 * dirty every inode (measured: most of the verifier's cost, see
+	 * docs/cache-trust.md).  The kernel allows it on our own files only:
+	 * another user's is opened plainly, then refused by owner. */
+	int fd = openat(tfd, src, flags | O_NOATIME);
+
+	if (fd < 0 && errno == EPERM)
+		fd = openat(tfd, src, flags);
+	if (fd < 0) {
+		*why = errno == ELOOP ? "a symlink" : "unreadable";
+		return -1;
+	}
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		*why = "not a regular file";
+		goto out;
+	}
+	if (st.st_uid != euid) {
+		*why = "owned by another user";
+		goto out;
+	}
+	if ((uint64_t)st.st_size != size) {
+		*why = "its size changed";
+		goto out;
+	}
+	if (sha256_begin(&h) < 0) {
+		*why = "out of memory";
+		goto out;
+	}
+	while (left) {
+		ssize_t n = read(fd, buf, left < sizeof(buf) ? (size_t)left : sizeof(buf));
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		sha256_update(&h, buf, (size_t)n);
+		left -= (uint64_t)n;
+	}
+	sha256_end(&h, digest);
+	sha256_to_hex(digest, hex);
+	if (left)
+		*why = "unreadable";
+	else if (strcmp(hex, sha256))
+		*why = "its content changed";
+	else
+		r = 0;
+out:
+	close(fd);
+	return r;
+}
+
+/* The verifier: checks every file of every pick's tree (verify_tree_file)
+ * on its own thread while the main thread links them into the staging
+ * env; the main thread helps once it is done linking.  Nothing staged
+ * counts before it finishes: a failure discards the staging env whole (it
+ * is never committed), so a file that fails never reaches an env. */
+struct verifier {
+	const struct pick *picks;
+	const int *tfds;
+	size_t n, next; /* next pick to take */
+	size_t bad;     /* the first pick found modified, n if none */
+	uid_t euid;
+	char why[512];
+	pthread_mutex_t mu;
+	pthread_t tid;
+	int started;
+};
+
+static void *verify_trees(void *arg)
+{
+	struct verifier *v = arg;
+
+	for (;;) {
+		const struct pick *p;
+		size_t i, k;
+
+		pthread_mutex_lock(&v->mu);
+		i = v->bad == v->n ? v->next++ : v->n;
+		pthread_mutex_unlock(&v->mu);
+		if (i >= v->n)
+			return NULL;
+		p = &v->picks[i];
+		for (k = 0; k < p->entries.len; k++) {
+			const struct tree_entry *e = &p->entries.items[k];
+			const char *why;
+
+			if (e->type != TREE_FILE || verify_tree_file(v->tfds[i], e->path, e->sha256,
+			                                             e->size, v->euid, &why) == 0)
+				continue;
+			pthread_mutex_lock(&v->mu);
+			if (v->bad == v->n) {
+				v->bad = i;
+				snprintf(v->why, sizeof(v->why),
+				         "%s: %s in its cache tree is not what was unpacked: %s",
+				         p->filename, e->path, why);
+			}
+			pthread_mutex_unlock(&v->mu);
+			break;
+		}
+	}
+}
+
+static void verifier_start(struct verifier *v, const struct pick *picks, const int *tfds, size_t n)
+{
+	memset(v, 0, sizeof(*v));
+	v->picks = picks;
+	v->tfds = tfds;
+	v->n = v->bad = n;
+	v->euid = geteuid();
+	pthread_mutex_init(&v->mu, NULL);
+	v->started = pthread_create(&v->tid, NULL, verify_trees, v) == 0;
+}
+
+/* Helps with what is left and waits for the thread.  0 when every tree
+ * is as unpacked; else 1, *bad the pick and v->why the finding. */
+static int verifier_finish(struct verifier *v, size_t *bad)
+{
+	verify_trees(v);
+	if (v->started)
+		pthread_join(v->tid, NULL);
+	pthread_mutex_destroy(&v->mu);
+	if (v->bad == v->n)
+		return 0;
+	*bad = v->bad;
+	return 1;
+}
+
+/* Builds the whole env in a staging directory beside the live one, while
+ * the verifier checks every file of the trees it links.  When one fails,
+ * *tampered gets that pick's index (else it stays as it was) and the
+ * error is BURROW_EINTEGRITY: the staging env must then be discarded. */
 static int stage_env(const struct install_options *o, const struct target *t, struct envdir *ed,
                      struct cache *c, struct pick *picks, size_t n, struct install_result *res,
-                     struct strbuf *err)
+                     size_t *tampered, struct strbuf *err)
 {
 	static const char *const dirs[] = {"bin", "lib", ".burrow"};
-	struct strbuf facts = STRBUF_INIT, info = STRBUF_INIT;
+	struct strbuf facts = STRBUF_INIT;
+	struct verifier v;
 	struct linker l;
 	sqlite3 *db = NULL;
+	int *tfds;
 	size_t i;
 	int r;
 
@@ -1227,6 +1378,28 @@ static int stage_env(const struct install_options *o, const struct target *t, st
 			return error_set(err, BURROW_EFAIL, "%s: %s", dirs[i], strerror(errno));
 	if ((r = state_create(ed->staging_fd, &db, err)))
 		return r;
+	if (!(tfds = malloc((n ? n : 1) * sizeof(*tfds)))) {
+		state_close(db);
+		return error_set(err, BURROW_EFAIL, "out of memory");
+	}
+	for (i = 0; i < n; i++) {
+		struct pick *p = &picks[i];
+
+		strbuf_reset(&p->info);
+		tree_list_release(&p->entries);
+		tfds[i] = cache_tree_open(c, p->sha256, &p->entries, &p->info);
+		if (tfds[i] < 0 && !r)
+			r = error_set(err, BURROW_EFAIL, "cache: tree %s vanished", p->sha256);
+	}
+	if (r) {
+		while (i-- > 0)
+			if (tfds[i] >= 0)
+				close(tfds[i]);
+		free(tfds);
+		state_close(db);
+		return r;
+	}
+	verifier_start(&v, picks, tfds, n);
 	linker_init(&l, ed->staging_fd, o->link_mode);
 	progress(o, "link", "%zu bundle%s", n, n == 1 ? "" : "s");
 	for (i = 0; i < n && !r; i++) {
@@ -1234,19 +1407,11 @@ static int stage_env(const struct install_options *o, const struct target *t, st
 		struct state_bundle sb;
 		struct strbuf req = STRBUF_INIT, summary = STRBUF_INIT, name = STRBUF_INIT,
 		              ver = STRBUF_INIT;
-		int tfd;
 
-		strbuf_reset(&info);
-		tree_list_release(&p->entries);
-		tfd = cache_tree_open(c, p->sha256, &p->entries, &info);
-		if (tfd < 0) {
-			r = error_set(err, BURROW_EFAIL, "cache: tree %s vanished", p->sha256);
-			break;
-		}
-		info_field(info.buf, "Requires", &req, 1);
-		info_field(info.buf, "Summary", &summary, 0);
-		info_field(info.buf, "Name", &name, 0);
-		info_field(info.buf, "Version", &ver, 0);
+		info_field(p->info.buf, "Requires", &req, 1);
+		info_field(p->info.buf, "Summary", &summary, 0);
+		info_field(p->info.buf, "Name", &name, 0);
+		info_field(p->info.buf, "Version", &ver, 0);
 		sb.key = p->b->key;
 		sb.name = name.len ? name.buf : p->b->name;
 		sb.version = ver.len ? ver.buf : p->b->version;
@@ -1257,16 +1422,21 @@ static int stage_env(const struct install_options *o, const struct target *t, st
 		sb.summary = summary.buf;
 		r = state_add_bundle(db, &sb, err);
 		if (!r)
-			r = p->wheel ? stage_wheel(t, &l, tfd, p, db, res, err)
-			             : stage_bundle(&l, tfd, p, db, res, err);
+			r = p->wheel ? stage_wheel(t, &l, tfds[i], p, db, res, err)
+			             : stage_bundle(&l, tfds[i], p, db, res, err);
 		if (r && r != BURROW_EINT && r != BURROW_ETERM)
 			error_prefix(err, r, "%s", p->filename);
-		close(tfd);
 		strbuf_release(&req);
 		strbuf_release(&summary);
 		strbuf_release(&name);
 		strbuf_release(&ver);
 	}
+	/* a modified tree explains any other failure: it is repaired first */
+	if (verifier_finish(&v, tampered) && r != BURROW_EINT && r != BURROW_ETERM)
+		r = error_set(err, BURROW_EINTEGRITY, "%s", v.why);
+	for (i = 0; i < n; i++)
+		close(tfds[i]);
+	free(tfds);
 	linker_release(&l);
 	res->link_mode = l.mode;
 	if (!r && o->compile && t->python) {
@@ -1313,7 +1483,62 @@ static int stage_env(const struct install_options *o, const struct target *t, st
 		free(trees);
 	}
 	strbuf_release(&facts);
-	strbuf_release(&info);
+	return r;
+}
+
+/* stage_env, repairing each cache tree found modified: the tree is
+ * dropped and unpacked again from its archive (re-hashed against the pin
+ * first), and the env is staged again from scratch.  Each tree is
+ * repaired at most once: one still modified after that (written to while
+ * we link) fails the install with exit 6. */
+static int stage_repaired(const struct install_options *o, const struct target *t,
+                          struct envdir *ed, struct cache *c, struct pick *picks, size_t n,
+                          struct install_result *res, struct strbuf *err)
+{
+	pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
+	char *done = calloc(n ? n : 1, 1);
+	int r;
+
+	if (!done)
+		return error_set(err, BURROW_EFAIL, "out of memory");
+	for (;;) {
+		size_t bad = n;
+
+		res->files = 0;
+		r = stage_env(o, t, ed, c, picks, n, res, &bad, err);
+		if (!r || bad == n || done[bad])
+			break;
+		progress(o, "repair", "%s", err->buf);
+		if (!res->repaired)
+			snprintf(res->repair_note, sizeof(res->repair_note), "%s", err->buf);
+		done[bad] = 1;
+		res->repaired++;
+		envdir_abort(ed);
+		if (cache_tree_drop(c, picks[bad].sha256) < 0) {
+			r = error_set(err, BURROW_EINTEGRITY,
+			              "%s: a modified cache tree could not be removed: %s",
+			              picks[bad].filename, strerror(errno));
+			break;
+		}
+		tree_list_release(&picks[bad].entries);
+		if ((r = unpack_pick(o, t, c, &picks[bad], res, &mu, err)))
+			break;
+	}
+	free(done);
+	return r;
+}
+
+/* install --repair: whether check's integrity part (every recorded file
+ * with its hash, size and mode; nothing unrecorded in bin/ or
+ * site-packages) finds anything, or cannot look: then the env is rebuilt
+ * whole from the (verified) cache trees. */
+static int tampered(const struct install_options *o)
+{
+	struct audit_report rep = {0};
+	int r = audit_run(o->env_path, AUDIT_INTEGRITY, &rep, NULL);
+
+	r = r || rep.len;
+	audit_report_release(&rep);
 	return r;
 }
 
@@ -1617,7 +1842,7 @@ int install_run(const struct install_options *o, struct install_result *res, str
 		              o->m->path, o->m->requires_python, t.python ? t.py.version : "none");
 		goto out;
 	}
-	if (have_env && !o->create && is_noop(o, &t, &ed, &c, &sw)) {
+	if (have_env && !o->create && is_noop(o, &t, &ed, &c, &sw) && !(o->repair && tampered(o))) {
 		res->noop = 1;
 		res->bundles = o->m->nbundles;
 		goto out;
@@ -1686,7 +1911,7 @@ int install_run(const struct install_options *o, struct install_result *res, str
 	diff_live(&ed, picks, n, res, &sw);
 	if ((r = state_gave_up(o, &sw, err)))
 		goto out;
-	if ((r = stage_env(o, &t, &ed, &c, picks, n, res, err)))
+	if ((r = stage_repaired(o, &t, &ed, &c, picks, n, res, err)))
 		goto out;
 	if ((r = signals_pending())) {
 		error_set(err, r, "interrupted");

@@ -37,10 +37,11 @@ struct install_options {
 	const char *search_path;  /* where interpreters are looked up (the caller's PATH) */
 	const char *command;      /* pyvenv.cfg "command", e.g. "burrow create ENV" */
 	struct fetch_options fetch;
-	int64_t wait_ms;                  /* for the env lock and state.db (--wait) */
-	int create;                       /* refuse an existing env */
-	int fetch_only;                   /* burrow fetch: fill the cache, no env */
-	int compile;                      /* byte-compile site-packages with the base interpreter */
+	int64_t wait_ms; /* for the env lock and state.db (--wait) */
+	int create;      /* refuse an existing env */
+	int fetch_only;  /* burrow fetch: fill the cache, no env */
+	int compile;     /* byte-compile site-packages with the base interpreter */
+	int repair; /* install --repair: no no-op while check's integrity part finds anything */
 	enum install_link_mode link_mode; /* --link-mode */
 	struct install_progress progress;
 };
@@ -50,6 +51,8 @@ struct install_result {
 	size_t bundles, files, fetched, unpacked;
 	size_t added, removed, changed;
 	enum install_link_mode link_mode; /* what linking used */
+	size_t repaired;                  /* cache trees found modified and unpacked again */
+	char repair_note[512];            /* the first such finding, for a warning */
 };
 
 int install_run(const struct install_options *o, struct install_result *res, struct strbuf *err);

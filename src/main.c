@@ -20,6 +20,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 const struct command cmd_commands[] = {
@@ -103,6 +104,10 @@ int cmd_source_option(int argc, char **argv, int *i, struct cmd_source *s)
 	size_t k, n;
 	if (!strcmp(a, "--compile")) {
 		s->compile = 1;
+		return 1;
+	}
+	if (!strcmp(a, "--repair")) {
+		s->repair = 1;
 		return 1;
 	}
 	if (!strncmp(a, "--link-mode", 11) && (a[11] == '=' || (!a[11] && *i + 1 < argc))) {
@@ -196,6 +201,13 @@ void cmd_install_summary(const char *what, const struct install_options *o,
 {
 	if (cmd_progress_flush)
 		cmd_progress_flush();
+	/* said even with -q: an edit had reached the shared cache */
+	if (res->repaired)
+		fprintf(stderr,
+		        "burrow: warning: %s; repaired %zu cache tree%s from %s verified "
+		        "archive%s\n",
+		        res->repair_note, res->repaired, res->repaired == 1 ? "" : "s",
+		        res->repaired == 1 ? "its" : "their", res->repaired == 1 ? "" : "s");
 	if (globals.quiet)
 		return;
 	if (res->noop)
@@ -251,6 +263,10 @@ int cmd_install_command(enum cmd_install_kind kind, int argc, char **argv)
 		                        : "which env? (burrow install ENV --manifest M)");
 		goto usage;
 	}
+	if (src.repair && kind != CMD_INSTALL) {
+		r = cmd_usage(name, "--repair is an option of burrow install");
+		goto usage;
+	}
 	if (kind != CMD_CREATE && !src.manifest) {
 		r = cmd_usage(name, "--manifest is required");
 		goto usage;
@@ -262,6 +278,7 @@ int cmd_install_command(enum cmd_install_kind kind, int argc, char **argv)
 	if (!r && kind != CMD_FETCH) {
 		o.env_path = env;
 		o.compile = src.compile;
+		o.repair = src.repair;
 		o.create = kind == CMD_CREATE;
 		strbuf_addf(&command, "burrow %s %s", name, env);
 		o.command = command.buf;
@@ -327,6 +344,11 @@ static int dispatch(int argc, char **argv)
 		usage(stderr);
 		return BURROW_EUSAGE;
 	}
+	/* What burrow writes (envs, the cache) gets the modes the design
+	 * names (directories 0755, files 0644/0755), whatever the caller's
+	 * umask, as dpkg does; run keeps the caller's umask for the app. */
+	if (strcmp(argv[i], "run"))
+		umask(022);
 	for (k = 0; k < cmd_ncommands; k++)
 		if (!strcmp(argv[i], cmd_commands[k].name)) {
 			/* burrow COMMAND --help is burrow help COMMAND */

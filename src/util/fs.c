@@ -406,6 +406,58 @@ int fs_read_user_file(const char *path, size_t max, struct strbuf *out, struct s
 	return read_all_close(fd, max - out->len, out);
 }
 
+int fs_chmod_owned(int dirfd, const char *name, mode_t mode, int *fdout)
+{
+	char proc[64];
+	struct stat st;
+	int fd, e;
+
+	if (fdout)
+		*fdout = -1;
+	fd = openat(dirfd, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	if (fstat(fd, &st) < 0)
+		goto fail;
+	if (S_ISLNK(st.st_mode) || st.st_uid != geteuid()) {
+		errno = EPERM;
+		goto fail;
+	}
+	if ((st.st_mode & 07777) != mode) {
+		/* fchmod refuses an O_PATH fd; its /proc link names the very
+		 * inode opened above, whatever happens to name meanwhile */
+		snprintf(proc, sizeof(proc), "/proc/self/fd/%d", fd);
+		if (chmod(proc, mode) < 0)
+			goto fail;
+	}
+	if (fdout)
+		*fdout = fd;
+	else
+		close(fd);
+	return 0;
+fail:
+	e = errno;
+	close(fd);
+	errno = e;
+	return -1;
+}
+
+/* Opens the directory name beneath fd for reading, first making it 0700
+ * when it is ours and we lack rwx on it (trees are sealed 0555): never
+ * through a symlink, and never the mode of anything another user owns. */
+static int open_dir_for_removal(int fd, const char *name, mode_t mode)
+{
+	int pfd, sub, e;
+
+	if ((mode & 0700) == 0700 || fs_chmod_owned(fd, name, 0700, &pfd) < 0)
+		return openat(fd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	sub = openat(pfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	e = errno;
+	close(pfd);
+	errno = e;
+	return sub;
+}
+
 static int remove_contents(int fd, int depth)
 {
 	DIR *d;
@@ -436,12 +488,8 @@ static int remove_contents(int fd, int depth)
 			continue;
 		}
 		if (S_ISDIR(st.st_mode)) {
-			int sub;
+			int sub = open_dir_for_removal(fd, de->d_name, st.st_mode);
 
-			if ((st.st_mode & 0700) != 0700)
-				fchmodat(fd, de->d_name, 0700, 0);
-			sub =
-			    openat(fd, de->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 			if (sub < 0) {
 				rc = -1;
 				continue;
@@ -468,9 +516,7 @@ int fs_remove_tree(int dirfd, const char *name)
 		return errno == ENOENT ? 0 : -1;
 	if (!S_ISDIR(st.st_mode))
 		return unlinkat(dirfd, name, 0) < 0 && errno != ENOENT ? -1 : 0;
-	if ((st.st_mode & 0700) != 0700)
-		fchmodat(dirfd, name, 0700, 0);
-	fd = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	fd = open_dir_for_removal(dirfd, name, st.st_mode);
 	if (fd < 0)
 		return -1;
 	rc = remove_contents(fd, 0);

@@ -73,9 +73,17 @@ int fs_read_file(int dirfd, const char *relpath, size_t max, struct strbuf *out)
  * -1 with errno (EFBIG past max, EISDIR/EINVAL for non-regular files). */
 int fs_read_user_file(const char *path, size_t max, struct strbuf *out, struct stat *st);
 
+/* Sets the mode of name beneath dirfd, which must be owned by the
+ * effective user (EPERM otherwise, and for a symlink): through an
+ * O_PATH|O_NOFOLLOW fd, so a name swapped for a symlink meanwhile never
+ * redirects the chmod.  With fdout, *fdout gets that O_PATH fd (usable as
+ * a dirfd); else it is closed.  -1 with errno. */
+int fs_chmod_owned(int dirfd, const char *name, mode_t mode, int *fdout);
+
 /* Removes name beneath dirfd and everything under it, never following
- * symlinks; a missing name is success.  Makes read-only directories
- * writable as it goes. */
+ * symlinks; a missing name is success.  Makes read-only directories of
+ * the effective user writable as it goes (fs_chmod_owned): never the mode
+ * of a symlink's target or of another user's directory. */
 int fs_remove_tree(int dirfd, const char *name);
 
 /* Writes len bytes fully (retrying on EINTR and short writes). */

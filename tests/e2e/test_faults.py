@@ -100,6 +100,8 @@ def test_hostile_kill9_at_every_rename_fsync_and_write(world, burrow):
     assert new != old
 
     def restore():
+        # cache trees are sealed 0555: only root removes them without this
+        subprocess.run(["chmod", "-R", "u+w", str(work)], check=True)
         shutil.rmtree(work)
         subprocess.run(["cp", "-a", str(pristine), str(work)], check=True)
 
@@ -182,7 +184,7 @@ __attribute__((constructor)) static void init(void) {
 static int match(int fd) {
   char p[64], t[PATH_MAX]; snprintf(p, sizeof p, "/proc/self/fd/%d", fd);
   ssize_t n = readlink(p, t, sizeof t - 1); if (n < 0 || !sub) return 0; t[n] = 0;
-  return strstr(t, sub) != NULL;
+  return strstr(t, sub) != NULL && strstr(t, ".db") == NULL;
 }
 ssize_t write(int fd, const void *b, size_t n) {
   if (match(fd)) { errno = ENOSPC; return -1; } return r_write(fd, b, n); }
@@ -194,7 +196,9 @@ ssize_t pwrite64(int fd, const void *b, size_t n, off_t o) {
 def full_disk(tmp, where, size):
     """A directory on a full-ish filesystem: a tmpfs of that size (root,
     CAP_SYS_ADMIN), else {} and the env for the LD_PRELOAD write shim of
-    reliability-notes 4.4 failing every write under it."""
+    reliability-notes 4.4 failing every write under it but sqlite's (as on
+    a nearly full disk, where the databases' few pages still fit and the
+    bundle's megabyte does not)."""
     if mount_tmpfs(where, size):
         return {}
     src = tmp / "faultshim.c"
@@ -247,7 +251,8 @@ def test_full_disk(world, burrow, case):
 def test_hostile_read_only_env_parent(world, burrow):
     tmp = world.tmp
     fs = tmp / "ro"
-    assert mount_tmpfs(fs, "4m")
+    if not mount_tmpfs(fs, "4m"):
+        pytest.skip("needs root: mounts a tmpfs and remounts it read-only")
     try:
         env = fs / "app"
         burrow("create", env, "--manifest", world.manifest("A"), check=0)
