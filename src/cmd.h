@@ -28,6 +28,16 @@ void cmd_env_defaults(void);
 int cmd_fail(int code, const struct strbuf *err);
 /* Prints a usage error for cmd and returns BURROW_EUSAGE. */
 int cmd_usage(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Prints "burrow CMD: unknown option OPT", with the closest option of CMD
+ * or the global ones when cmd_suggest_option is set (burrow-core sets it;
+ * the front binary has no help tables), and returns BURROW_EUSAGE. */
+int cmd_unknown_option(const char *cmd, const char *opt);
+extern const char *(*cmd_suggest_option)(const char *cmd, const char *opt);
+/* The option of command cmd (or a global option) closest to opt, or NULL
+ * (cmd_help.c, from the help tables). */
+const char *cmd_help_suggest_option(const char *cmd, const char *opt);
+/* The command closest to a mistyped name, or NULL (cmd_help.c). */
+const char *cmd_help_suggest_command(const char *name);
 /* Parses global options and exactly one operand (ENV or DIR) into *out:
  * 0, or BURROW_EUSAGE (printed; missing is the question asked when there
  * is none). */

@@ -15,6 +15,7 @@
 struct globals globals = {.wait = 600};
 
 void (*cmd_progress_flush)(void);
+const char *(*cmd_suggest_option)(const char *cmd, const char *opt);
 
 int cmd_fail(int code, const struct strbuf *err)
 {
@@ -37,6 +38,15 @@ int cmd_usage(const char *cmd, const char *fmt, ...)
 	return BURROW_EUSAGE;
 }
 
+int cmd_unknown_option(const char *cmd, const char *opt)
+{
+	const char *near = cmd_suggest_option ? cmd_suggest_option(cmd, opt) : NULL;
+
+	if (near)
+		return cmd_usage(cmd, "unknown option %s (did you mean %s?)", opt, near);
+	return cmd_usage(cmd, "unknown option %s", opt);
+}
+
 int cmd_one_operand(const char *cmd, int argc, char **argv, const char *missing, const char **out)
 {
 	int i, r;
@@ -48,7 +58,9 @@ int cmd_one_operand(const char *cmd, int argc, char **argv, const char *missing,
 				return BURROW_EUSAGE;
 			continue;
 		}
-		if (argv[i][0] == '-' || *out)
+		if (argv[i][0] == '-' && argv[i][1])
+			return cmd_unknown_option(cmd, argv[i]);
+		if (*out)
 			return cmd_usage(cmd, "unexpected argument %s", argv[i]);
 		*out = argv[i];
 	}

@@ -45,7 +45,9 @@ int cmd_env(int argc, char **argv)
 				return BURROW_EUSAGE;
 			continue;
 		}
-		if (argv[i][0] == '-' || env)
+		if (argv[i][0] == '-' && argv[i][1])
+			return cmd_unknown_option("env", argv[i]);
+		if (env)
 			return cmd_usage("env", "unexpected argument %s", argv[i]);
 		env = argv[i];
 	}

@@ -14,6 +14,7 @@
 
 #include "install.h"
 #include "util/error.h"
+#include "util/suggest.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -246,6 +247,55 @@ static const struct help_command *find_help(const char *name)
 		if (!strcmp(help_commands[i].name, name))
 			return &help_commands[i];
 	return NULL;
+}
+
+/* ---- suggestions ---- */
+
+/* Adds each flag of "-o, --output" to v (at most max). */
+static size_t add_flags(const char *flags, char (*v)[32], size_t n, size_t max)
+{
+	while (*flags && n < max) {
+		size_t len = strcspn(flags, ",");
+		if (len < 32) {
+			memcpy(v[n], flags, len);
+			v[n++][len] = '\0';
+		}
+		flags += len;
+		while (*flags == ',' || *flags == ' ')
+			flags++;
+	}
+	return n;
+}
+
+const char *cmd_help_suggest_option(const char *cmd, const char *opt)
+{
+	static char flags[HELP_MAX_OPTIONS * 2 + COUNT(help_globals) * 2][32];
+	const char *v[COUNT(flags)];
+	const struct help_command *h = cmd ? find_help(cmd) : NULL;
+	char word[SUGGEST_MAX_LEN + 1];
+	size_t n = 0, i, len = strcspn(opt, "=");
+
+	if (len > SUGGEST_MAX_LEN)
+		return NULL;
+	memcpy(word, opt, len); /* --manifets=x: the name before '=' */
+	word[len] = '\0';
+	for (i = 0; h && i < HELP_MAX_OPTIONS && h->options[i].flags; i++)
+		n = add_flags(h->options[i].flags, flags, n, COUNT(flags));
+	for (i = 0; i < COUNT(help_globals); i++)
+		n = add_flags(help_globals[i].flags, flags, n, COUNT(flags));
+	for (i = 0; i < n; i++)
+		v[i] = flags[i];
+	return suggest_closest(word, v, n);
+}
+
+const char *cmd_help_suggest_command(const char *name)
+{
+	const char *v[32];
+	size_t i, n = cmd_ncommands < COUNT(v) ? cmd_ncommands : COUNT(v);
+
+	for (i = 0; i < n; i++)
+		v[i] = cmd_commands[i].name;
+	return suggest_closest(name, v, n);
 }
 
 /* ---- text ---- */
@@ -734,12 +784,14 @@ int cmd_help(int argc, char **argv)
 		return fflush(stdout) ? BURROW_EFAIL : 0;
 	}
 	if (argv[1][0] == '-')
-		return cmd_usage("help", "unknown option %s", argv[1]);
+		return cmd_unknown_option("help", argv[1]);
 	for (i = 0; i < cmd_ncommands; i++)
 		if (!strcmp(cmd_commands[i].name, argv[1]))
 			break;
 	if (i == cmd_ncommands) {
-		fprintf(stderr, "burrow: no such command \"%s\"\n", argv[1]);
+		const char *near = cmd_help_suggest_command(argv[1]);
+		fprintf(stderr, "burrow: no such command \"%s\"%s%s%s\n", argv[1],
+		        near ? " (did you mean \"" : "", near ? near : "", near ? "\"?)" : "");
 		return BURROW_EUSAGE;
 	}
 	h = find_help(argv[1]);

@@ -54,7 +54,9 @@ int cmd_pack(int argc, char **argv)
 				cmd_list_add(&req, argv[++i]);
 			continue;
 		}
-		if (a[0] == '-' || dir)
+		if (a[0] == '-' && a[1])
+			return cmd_unknown_option("pack", a);
+		if (dir)
 			return cmd_usage("pack", "unexpected argument %s", a);
 		dir = a;
 	}

@@ -119,7 +119,9 @@ int main(int argc, char **argv)
 			return 0;
 		}
 		r = cmd_global_option(argc, argv, &i);
-		if (r <= 0)
+		if (r < 0)
+			return BURROW_EUSAGE; /* said once, here (--jobs abc) */
+		if (r == 0)
 			return exec_core(argv); /* let the full program explain */
 		i++;
 	}

@@ -218,10 +218,10 @@ int cmd_install_command(enum cmd_install_kind kind, int argc, char **argv)
 			}
 			continue;
 		}
-		if (kind == CMD_FETCH)
+		if (argv[i][0] == '-' && argv[i][1])
+			r = cmd_unknown_option(name, argv[i]);
+		else if (kind == CMD_FETCH)
 			r = cmd_usage(name, "unexpected argument %s", argv[i]);
-		else if (argv[i][0] == '-')
-			r = cmd_usage(name, "unknown option %s", argv[i]);
 		else if (env)
 			r = cmd_usage(name, "one env at a time");
 		else
@@ -284,6 +284,7 @@ int main(int argc, char **argv)
 
 	cmd_env_defaults();
 	signals_install();
+	cmd_suggest_option = cmd_help_suggest_option;
 	while (i < argc && argv[i][0] == '-') {
 		int r;
 		if (!strcmp(argv[i], "--version")) {
@@ -298,8 +299,10 @@ int main(int argc, char **argv)
 		if (r < 0)
 			return BURROW_EUSAGE;
 		if (r == 0) {
-			fprintf(stderr, "burrow: unknown option %s\n", argv[i]);
-			usage(stderr);
+			const char *near = cmd_help_suggest_option(NULL, argv[i]);
+			fprintf(stderr, "burrow: unknown option %s%s%s%s\n(see burrow help)\n",
+			        argv[i], near ? " (did you mean " : "", near ? near : "",
+			        near ? "?)" : "");
 			return BURROW_EUSAGE;
 		}
 		i++;
@@ -318,7 +321,12 @@ int main(int argc, char **argv)
 			}
 			return cmd_commands[k].fn(argc - i, argv + i);
 		}
-	fprintf(stderr, "burrow: unknown command \"%s\"\n", argv[i]);
-	usage(stderr);
+	{
+		/* one line, not the whole overview (git, cargo) */
+		const char *near = cmd_help_suggest_command(argv[i]);
+		fprintf(stderr, "burrow: unknown command \"%s\"%s%s%s\n(see burrow help)\n",
+		        argv[i], near ? " (did you mean \"" : "", near ? near : "",
+		        near ? "\"?)" : "");
+	}
 	return BURROW_EUSAGE;
 }
