@@ -26,6 +26,21 @@ int cmd_global_option(int argc, char **argv, int *i);
 void cmd_env_defaults(void);
 /* Prints "burrow: error: <msg>" (nothing for code 0) and returns code. */
 int cmd_fail(int code, const struct strbuf *err);
+/* What a manifest is, from its content: PEP 751 by its name (pylock.toml,
+ * pylock.NAME.toml, as the PEP names them) or a top-level lock-version
+ * key; burrow's TOML when its first statement is a table header or a
+ * "key = value"; a pip requirements file otherwise (a requirement, an
+ * option).  An empty file goes by its suffix (.txt, .in: requirements).
+ * name may be NULL (standard input). */
+enum cmd_manifest_format {
+	CMD_MANIFEST_TOML,
+	CMD_MANIFEST_PYLOCK,
+	CMD_MANIFEST_REQUIREMENTS,
+};
+enum cmd_manifest_format cmd_manifest_format(const char *name, const char *data, size_t len);
+/* "burrow's TOML manifest", "a PEP 751 lock file", "a pip requirements
+ * file": for messages. */
+const char *cmd_manifest_format_name(enum cmd_manifest_format f);
 /* Prints a usage error for cmd and returns BURROW_EUSAGE. */
 int cmd_usage(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Prints "burrow CMD: unknown option OPT", with the closest option of CMD
@@ -70,9 +85,10 @@ struct cmd_source {
 /* Consumes a source option at argv[*i]: 1 consumed, 0 not one, -1 usage
  * error (printed). */
 int cmd_source_option(int argc, char **argv, int *i, struct cmd_source *s);
-/* Loads the manifest (or none) and appends the repositories given on the
+/* Loads the manifest (or none; raw gets its bytes) and appends the repositories given on the
  * command line after the manifest's own. */
-int cmd_load_manifest(struct cmd_source *s, struct manifest *m, struct strbuf *err);
+int cmd_load_manifest(struct cmd_source *s, struct manifest *m, struct strbuf *raw,
+                      struct strbuf *err);
 void cmd_source_release(struct cmd_source *s);
 /* The link mode from --link-mode or BURROW_LINK_MODE (BURROW_EUSAGE if
  * neither auto, reflink, hardlink nor copy). */

@@ -145,7 +145,8 @@ static int fits(const struct target *t, const struct filename_info *fi, int *ran
 		long k;
 
 		if (!t->python) {
-			strbuf_addstr(why, "a wheel, and this env has no Python ([env].python)");
+			strbuf_addstr(why, "a wheel, and this env has no Python (give --python "
+			                   "python3, or [env].python in a TOML manifest)");
 			return 0;
 		}
 		strbuf_addf(&triple, "%s-%s-%s", fi->python, fi->abi, fi->platform);
@@ -1237,7 +1238,10 @@ static int stage_env(const struct install_options *o, const struct target *t, st
 	else
 		state_close(db);
 	db = NULL;
-	if (!r && o->m && o->m->path) {
+	if (!r && o->m && o->manifest_bytes) {
+		r = write_file(ed->staging_fd, ".burrow/manifest.toml", o->manifest_bytes->buf,
+		               o->manifest_bytes->len, err);
+	} else if (!r && o->m && o->m->path) {
 		struct strbuf raw = STRBUF_INIT;
 		if (fs_read_user_file(o->m->path, 16 << 20, &raw, NULL) == 0)
 			r = write_file(ed->staging_fd, ".burrow/manifest.toml", raw.buf, raw.len,

@@ -36,6 +36,9 @@ struct install_options {
 	const char *python;       /* --python, or NULL: [env].python, else the env's own */
 	const char *search_path;  /* where interpreters are looked up (the caller's PATH) */
 	const char *command;      /* pyvenv.cfg "command", e.g. "burrow create ENV" */
+	/* The manifest's bytes as read (kept as .burrow/manifest.toml), or
+	 * NULL: read m->path again. */
+	const struct strbuf *manifest_bytes;
 	struct fetch_options fetch;
 	int wait_seconds;                 /* for the env lock */
 	int create;                       /* refuse an existing env */

@@ -13,8 +13,11 @@
 #include "pylock.h"
 #include "reqfile.h"
 #include "util/error.h"
+#include "util/fs.h"
 #include "util/signals.h"
 
+#include <errno.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -117,21 +120,53 @@ int cmd_source_option(int argc, char **argv, int *i, struct cmd_source *s)
 	return 0;
 }
 
-/* The three inputs land in one model: pylock.toml (PEP 751) by its name,
- * requirements files by their .txt/.in suffix, burrow's TOML otherwise. */
-static int cmd_read_manifest(const char *path, struct manifest *m, struct strbuf *err)
-{
-	const char *base = strrchr(path, '/');
-	size_t n;
+/* The largest manifest read (a pylock.toml's cap; a requirements file's
+ * includes are bounded by reqfile.h on their own). */
+#define CMD_MANIFEST_MAX PYLOCK_MAX_BYTES
 
-	base = base ? base + 1 : path;
-	n = strlen(base);
-	if (!strcmp(base, "pylock.toml") ||
-	    (!strncmp(base, "pylock.", 7) && n > 12 && !strcmp(base + n - 5, ".toml")))
-		return pylock_load(path, m, err);
-	if ((n > 4 && !strcmp(base + n - 4, ".txt")) || (n > 3 && !strcmp(base + n - 3, ".in")))
-		return reqfile_load(path, m, err);
-	return manifest_load(path, m, err);
+/* The three inputs land in one model.  The format comes from the content
+ * (cmd_manifest_format), so a requirements.lock is read as requirements;
+ * "-" is standard input, with relative paths taken from the working
+ * directory.  raw gets the bytes read.  A parse error says which format
+ * the file was read as. */
+static int cmd_read_manifest(const char *path, struct manifest *m, struct strbuf *raw,
+                             struct strbuf *err)
+{
+	struct strbuf dir = STRBUF_INIT;
+	const char *name = path, *slash;
+	enum cmd_manifest_format f;
+	char cwd[PATH_MAX];
+	int r, stdin_ = !strcmp(path, "-");
+
+	if (stdin_ ? fs_read_stream(0, CMD_MANIFEST_MAX, raw) < 0
+	           : fs_read_user_file(path, CMD_MANIFEST_MAX, raw, NULL) < 0)
+		return error_set(err, !stdin_ && errno == ENOENT ? BURROW_EUSAGE : BURROW_EMANIFEST,
+		                 "%s: cannot read manifest: %s", stdin_ ? "<stdin>" : path,
+		                 errno == EFBIG ? "file too large" : strerror(errno));
+	if (stdin_)
+		name = "<stdin>";
+	if (!getcwd(cwd, sizeof(cwd)))
+		return error_set(err, BURROW_EFAIL, "getcwd: %s", strerror(errno));
+	slash = stdin_ ? NULL : strrchr(path, '/');
+	if (path[0] == '/')
+		strbuf_add(&dir, path, slash == path ? 1 : (size_t)(slash - path));
+	else
+		strbuf_addstr(&dir, cwd);
+	if (path[0] != '/' && slash) {
+		strbuf_addch(&dir, '/');
+		strbuf_add(&dir, path, (size_t)(slash - path));
+	}
+	f = cmd_manifest_format(stdin_ ? NULL : path, raw->buf, raw->len);
+	if (f == CMD_MANIFEST_PYLOCK)
+		r = pylock_parse(raw->buf, raw->len, name, dir.buf, m, err);
+	else if (f == CMD_MANIFEST_REQUIREMENTS)
+		r = reqfile_load_data(raw->buf, raw->len, name, dir.buf, m, err);
+	else
+		r = manifest_parse(raw->buf, raw->len, name, dir.buf, m, err);
+	strbuf_release(&dir);
+	if (r == BURROW_EMANIFEST)
+		strbuf_addf(err, " (read as %s)", cmd_manifest_format_name(f));
+	return r;
 }
 
 int cmd_link_mode(const struct cmd_source *s, enum install_link_mode *mode, struct strbuf *err)
@@ -152,12 +187,13 @@ int cmd_link_mode(const struct cmd_source *s, enum install_link_mode *mode, stru
 	return 0;
 }
 
-int cmd_load_manifest(struct cmd_source *s, struct manifest *m, struct strbuf *err)
+int cmd_load_manifest(struct cmd_source *s, struct manifest *m, struct strbuf *raw,
+                      struct strbuf *err)
 {
 	size_t k;
 	int r;
 
-	if (s->manifest && (r = cmd_read_manifest(s->manifest, m, err)))
+	if (s->manifest && (r = cmd_read_manifest(s->manifest, m, raw, err)))
 		return r;
 	for (k = 0; k < s->index_urls.n; k++)
 		if ((r = manifest_add_repo(m, s->index_urls.v[k], err)))
@@ -205,6 +241,7 @@ int cmd_install_command(enum cmd_install_kind kind, int argc, char **argv)
 	struct install_options o = {0};
 	struct install_result res;
 	struct strbuf err = STRBUF_INIT, cache = STRBUF_INIT, command = STRBUF_INIT;
+	struct strbuf raw = STRBUF_INIT;
 	struct manifest m;
 	const char *env = NULL;
 	int i, r;
@@ -240,7 +277,7 @@ int cmd_install_command(enum cmd_install_kind kind, int argc, char **argv)
 		goto usage;
 	}
 	manifest_init(&m);
-	r = cmd_load_manifest(&src, &m, &err);
+	r = cmd_load_manifest(&src, &m, &raw, &err);
 	if (!r)
 		r = cmd_install_options(&o, &cache, &err);
 	if (!r && kind != CMD_FETCH) {
@@ -255,6 +292,7 @@ int cmd_install_command(enum cmd_install_kind kind, int argc, char **argv)
 		o.python = src.python;
 		o.fetch_only = kind == CMD_FETCH;
 		o.m = src.manifest ? &m : NULL;
+		o.manifest_bytes = src.manifest ? &raw : NULL;
 		r = install_run(&o, &res, &err);
 		if (!r)
 			cmd_install_summary(kind == CMD_CREATE    ? "created"
@@ -267,6 +305,7 @@ int cmd_install_command(enum cmd_install_kind kind, int argc, char **argv)
 	strbuf_release(&err);
 	strbuf_release(&cache);
 	strbuf_release(&command);
+	strbuf_release(&raw);
 usage:
 	cmd_source_release(&src);
 	return r;

@@ -1095,6 +1095,35 @@ int reqfile_parse(const char *data, size_t len, const char *path, const char *ba
 	return r;
 }
 
+int reqfile_load_data(const char *data, size_t len, const char *path, const char *basedir,
+                      struct manifest *m, struct strbuf *err)
+{
+	struct rq_load ld;
+	unsigned char digest[SHA256_LEN];
+	int r;
+
+	memset(&ld, 0, sizeof(ld));
+	ld.m = m;
+	ld.err = err;
+	ld.can_include = 1;
+	ld.first_bundle = m->nbundles;
+	if (!m->path && !(m->path = strdup(path)))
+		return oom(&ld);
+	if (sha256_begin(&ld.hash) < 0)
+		return oom(&ld);
+	ld.hashing = 1;
+	ld.total = len;
+	sha256_update(&ld.hash, data, len);
+	r = parse_bytes(&ld, data, len, path, basedir, 0);
+	if (!r) {
+		sha256_end(&ld.hash, digest);
+		ld.hashing = 0;
+		sha256_to_hex(digest, m->digest);
+	}
+	load_release(&ld);
+	return r;
+}
+
 int reqfile_load(const char *path, struct manifest *m, struct strbuf *err)
 {
 	struct strbuf dir = STRBUF_INIT;

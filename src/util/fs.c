@@ -406,6 +406,15 @@ int fs_read_user_file(const char *path, size_t max, struct strbuf *out, struct s
 	return read_all_close(fd, max - out->len, out);
 }
 
+int fs_read_stream(int fd, size_t max, struct strbuf *out)
+{
+	int copy = fcntl(fd, F_DUPFD_CLOEXEC, 0);
+
+	if (copy < 0)
+		return -1;
+	return read_all_close(copy, max, out);
+}
+
 static int remove_contents(int fd, int depth)
 {
 	DIR *d;

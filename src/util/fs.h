@@ -73,6 +73,11 @@ int fs_read_file(int dirfd, const char *relpath, size_t max, struct strbuf *out)
  * -1 with errno (EFBIG past max, EISDIR/EINVAL for non-regular files). */
 int fs_read_user_file(const char *path, size_t max, struct strbuf *out, struct stat *st);
 
+/* Reads fd (a pipe or a file: standard input) to its end into out
+ * (appended), at most max bytes (errno EFBIG past it); fd stays open.
+ * 0, or -1 with errno. */
+int fs_read_stream(int fd, size_t max, struct strbuf *out);
+
 /* Removes name beneath dirfd and everything under it, never following
  * symlinks; a missing name is success.  Makes read-only directories
  * writable as it goes. */

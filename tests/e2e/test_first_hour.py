@@ -58,3 +58,79 @@ def test_manifest_key_suggested(burrow, tmp_path):
     m.write_text('[run]\nlibrary_paths = true\n')
     p = burrow("fetch", "--manifest", m)
     assert p.returncode == 3 and '(did you mean "library_path"?)' in p.stderr, p.stderr
+
+
+# ---- the manifest format comes from the content; "-" is stdin ----
+
+def _wheels(tmp_path):
+    import sys
+    sys.path.insert(0, os.path.dirname(__file__))
+    from wheels import build_wheel, sha256_file
+    wh = tmp_path / "wheelhouse"
+    wh.mkdir(exist_ok=True)
+    a = build_wheel(wh, "alpha", "1.0", {"alpha.py": "A = 1\n"})
+    return wh, a, sha256_file(a)
+
+
+def test_requirements_under_any_name(burrow, tmp_path):
+    wh, a, h = _wheels(tmp_path)
+    lock = tmp_path / "requirements.lock"
+    lock.write_text("# pinned by pip-compile\nalpha==1.0 --hash=sha256:%s\n" % h)
+    e = tmp_path / "env"
+    p = burrow("create", e, "--python", "/usr/bin/python3", "--manifest", lock,
+               "--find-links", wh)
+    assert p.returncode == 0, p.stderr
+    assert burrow("list", e, check=0).stdout == "alpha 1.0\n"
+    # and a TOML manifest named .txt is TOML
+    t = tmp_path / "app.txt"
+    t.write_text('[env]\npython = "/usr/bin/python3"\n[[repository]]\nurl = "%s"\n'
+                 '[[bundle]]\nname = "alpha"\nversion = "1.0"\nhashes = ["sha256:%s"]\n' % (wh, h))
+    p = burrow("create", tmp_path / "env2", "--manifest", t)
+    assert p.returncode == 0, p.stderr
+
+
+def test_error_names_the_format(burrow, tmp_path):
+    lock = tmp_path / "requirements.lock"
+    lock.write_text("alpha==1.0\n")
+    p = burrow("fetch", "--manifest", lock)
+    assert p.returncode == 3
+    assert "requirements.lock:1:" in p.stderr
+    assert "(read as a pip requirements file)" in p.stderr, p.stderr
+    t = tmp_path / "app.conf"
+    t.write_text('[env]\npython = 3\n')
+    p = burrow("fetch", "--manifest", t)
+    assert p.returncode == 3 and "(read as burrow's TOML manifest)" in p.stderr, p.stderr
+    pl = tmp_path / "lock.toml"
+    pl.write_text('lock-version = "1.0"\ncreated-by = "x"\nbogus = 1\n')
+    p = burrow("fetch", "--manifest", pl)
+    assert p.returncode == 3 and "(read as a PEP 751 lock file)" in p.stderr, p.stderr
+
+
+def test_manifest_on_stdin(burrow, tmp_path):
+    wh, a, h = _wheels(tmp_path)
+    e = tmp_path / "env"
+    text = "--find-links %s\nalpha==1.0 --hash=sha256:%s\n" % (wh, h)
+    p = burrow("create", e, "--python", "/usr/bin/python3", "--manifest", "-", input=text)
+    assert p.returncode == 0, p.stderr
+    assert burrow("list", e, check=0).stdout == "alpha 1.0\n"
+    # the bytes read are what the env records, and the same bytes are a no-op
+    assert (e / ".burrow" / "manifest.toml").read_text() == text
+    p = burrow("install", e, "--python", "/usr/bin/python3", "--manifest", "-", input=text)
+    assert p.returncode == 0 and "nothing to do" in p.stderr, p.stderr
+    # TOML on stdin: relative repository paths from the working directory
+    toml = ('[env]\npython = "/usr/bin/python3"\n[[repository]]\nurl = "wheelhouse"\n'
+            '[[bundle]]\nname = "alpha"\nversion = "1.0"\nhashes = ["sha256:%s"]\n' % h)
+    p = burrow("create", tmp_path / "env2", "--manifest", "-", input=toml, cwd=tmp_path)
+    assert p.returncode == 0, p.stderr
+    p = burrow("fetch", "--manifest", "-", input="alpha>=1\n")
+    assert p.returncode == 3 and "<stdin>:1:" in p.stderr, p.stderr
+
+
+def test_requirements_without_python_suggests_the_flag(burrow, tmp_path):
+    wh, a, h = _wheels(tmp_path)
+    req = tmp_path / "requirements.txt"
+    req.write_text("alpha==1.0 --hash=sha256:%s\n" % h)
+    p = burrow("create", tmp_path / "env", "--manifest", req, "--find-links", wh)
+    assert p.returncode == 4
+    assert "--python python3" in p.stderr, p.stderr
+    assert not (tmp_path / "env").exists()
