@@ -73,8 +73,13 @@ int cmd_pack(int argc, char **argv)
 	                &err);
 	if (warn.len && !globals.quiet)
 		fprintf(stderr, "%s%s", warn.buf, warn.buf[warn.len - 1] == '\n' ? "" : "\n");
-	if (!r)
-		printf("%s/%s\n", outdir, out.buf);
+	if (!r) {
+		size_t n = strlen(outdir);
+		while (n > 1 && outdir[n - 1] == '/') /* -o wheelhouse/ prints no "//" */
+			n--;
+		printf("%.*s%s%s\n", (int)n, outdir, n == 1 && outdir[0] == '/' ? "" : "/",
+		       out.buf);
+	}
 	cmd_fail(r, &err);
 	strbuf_release(&err);
 	strbuf_release(&out);

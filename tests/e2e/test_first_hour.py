@@ -134,3 +134,27 @@ def test_requirements_without_python_suggests_the_flag(burrow, tmp_path):
     assert p.returncode == 4
     assert "--python python3" in p.stderr, p.stderr
     assert not (tmp_path / "env").exists()
+
+
+# ---- pack: a real version, a clean path ----
+
+def test_pack_wants_a_pep440_version(burrow, tmp_path):
+    tree = tmp_path / "out" / "mytool"
+    (tree / "bin").mkdir(parents=True)
+    (tree / "bin" / "mytool").write_text("#!/bin/sh\necho hi\n")
+    for bad in ("latest", "1.0-beta-x", "v1..2"):
+        p = burrow("pack", tree, "--name", "mytool", "--version", bad, "-o", tmp_path / "wh")
+        assert p.returncode == 2, (bad, p.stderr)
+        assert 'invalid version "%s"' % bad in p.stderr and "PEP 440" in p.stderr
+    assert not list(tmp_path.glob("wh/*.tar.*"))
+    # -o with a trailing slash: the printed path has no "//", and it exists
+    p = burrow("pack", tree, "--name", "mytool", "--version", "1.2.0", "-o",
+               str(tmp_path / "wh") + "/", check=0)
+    out = p.stdout.strip()
+    assert "//" not in out and os.path.isfile(out), out
+    p = burrow("pack", "out/mytool", "--name", "mytool", "--version", "1.2.0rc1", "-o",
+               "wh2//", cwd=tmp_path, check=0)
+    assert p.stdout.startswith("wh2/mytool-1.2.0rc1-") and "//" not in p.stdout
+    # index lists what pack made (before: "latest" was packed, then skipped)
+    burrow("index", tmp_path / "wh", check=0)
+    assert "mytool-1.2.0-" in (tmp_path / "wh" / "simple" / "mytool" / "index.html").read_text()
