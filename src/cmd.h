@@ -64,6 +64,8 @@ int cmd_install_options(struct install_options *o, struct strbuf *cache_dir, str
 void cmd_progress(void *arg, const char *phase, const char *msg);
 /* fetch_options.progress: transfer counts for the live line. */
 void cmd_fetch_progress(void *arg, uint64_t bytes, size_t done, size_t total);
+/* "812 B", "101 KiB", "3.4 MiB", "1.25 GiB" into buf; returns buf. */
+const char *cmd_human_size(uint64_t n, char *buf, size_t len);
 /* Ends an open live progress line, so that what is printed next starts on
  * a line of its own; NULL until a live line was drawn.  cmd_fail calls it. */
 extern void (*cmd_progress_flush)(void);

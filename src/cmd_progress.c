@@ -96,7 +96,7 @@ static void add_fmt(char *line, size_t cap, size_t *len, const char *fmt, ...)
 	add_clean(line, cap, len, tmp);
 }
 
-static const char *human(uint64_t n, char *buf, size_t len)
+const char *cmd_human_size(uint64_t n, char *buf, size_t len)
 {
 	if (n < 1024)
 		snprintf(buf, len, "%u B", (unsigned)n);
@@ -136,10 +136,10 @@ static void draw(void)
 		int64_t ms = now_ms() - st.start_ms;
 
 		add_fmt(line, sizeof(line), &len, " (%zu/%zu done, %s", st.base_done + st.done,
-		        st.base_total + st.total, human(bytes, a, sizeof(a)));
+		        st.base_total + st.total, cmd_human_size(bytes, a, sizeof(a)));
 		if (ms >= 200)
 			add_fmt(line, sizeof(line), &len, ", %s/s",
-			        human(bytes * 1000 / (uint64_t)ms, b, sizeof(b)));
+			        cmd_human_size(bytes * 1000 / (uint64_t)ms, b, sizeof(b)));
 		add_clean(line, sizeof(line), &len, ")");
 	}
 	/* one row only: '\r' goes back to the start of the last row */

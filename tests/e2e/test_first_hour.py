@@ -158,3 +158,46 @@ def test_pack_wants_a_pep440_version(burrow, tmp_path):
     # index lists what pack made (before: "latest" was packed, then skipped)
     burrow("index", tmp_path / "wh", check=0)
     assert "mytool-1.2.0-" in (tmp_path / "wh" / "simple" / "mytool" / "index.html").read_text()
+
+
+# ---- --json where a command prints data; sizes for people ----
+
+def test_env_json(burrow, tmp_path):
+    import json
+    e = tmp_path / "env"
+    burrow("create", e, check=0)
+    odd = 'a"b\\c\x01\xe9'
+    plain = burrow("env", e, "--env", "X=" + odd, check=0).stdout
+    p = burrow("env", e, "--json", "--env", "X=" + odd, check=0)
+    got = json.loads(p.stdout)
+    assert got["X"] == odd and got["PATH"].startswith(str(e) + "/bin:")
+    assert list(got.items()) == [tuple(line.split("=", 1)) for line in plain.splitlines()
+                                 if "=" in line and not line.startswith("X=")] + [("X", odd)]
+    # bytes that are not UTF-8 cannot be JSON text: U+FFFD, and still valid JSON
+    p = subprocess_run([BURROW, "--json", "env", str(e), "--env", "Y=\udcff"], burrow)
+    assert json.loads(p)["Y"] == "\ufffd"
+
+
+def subprocess_run(argv, burrow):
+    import subprocess
+    return subprocess.run(argv, env=burrow.env, capture_output=True, check=True,
+                          timeout=60).stdout.decode()
+
+
+def test_cache_info_json_and_human_sizes(burrow, tmp_path):
+    import json
+    wh, a, h = _wheels(tmp_path)
+    blob = tmp_path / "blob"
+    (blob / "share").mkdir(parents=True)
+    (blob / "share" / "big").write_bytes(os.urandom(3 << 20))
+    w = burrow.pack(blob, "big", "1.0", tmp_path / "wh", compression="gz")
+    from conftest import sha256
+    req = tmp_path / "app.toml"
+    req.write_text('[[repository]]\nurl = "%s"\n[[bundle]]\nname = "big"\nversion = "1.0"\n'
+                   'hashes = ["sha256:%s"]\n' % (tmp_path / "wh", sha256(w)))
+    burrow("fetch", "--manifest", req, check=0)
+    info = burrow("cache", "info", check=0).stdout
+    assert re.search(r"^archives: 1 \(3\.0 MiB\)$", info, re.M), info
+    j = json.loads(burrow("cache", "info", "--json", check=0).stdout)
+    assert j["archives"] == 1 and j["archive_bytes"] == os.path.getsize(w)
+    assert j["trees"] == 1 and j["dir"] == burrow.env["BURROW_CACHE_DIR"]
