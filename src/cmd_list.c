@@ -5,6 +5,7 @@
  */
 #include "cmd.h"
 
+#include "envdir.h"
 #include "state.h"
 #include "util/error.h"
 
@@ -28,8 +29,13 @@ int cmd_list(int argc, char **argv)
 		return r;
 	fd = open(env, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (fd < 0) {
-		error_set(&err, BURROW_EFAIL, "%s: %s", env, strerror(errno));
-		return cmd_fail(BURROW_EFAIL, &err);
+		if (errno == ENOENT)
+			error_set(&err, BURROW_EFAIL, ENVDIR_NO_SUCH_ENV, env);
+		else
+			error_set(&err, BURROW_EFAIL, "%s: %s", env, strerror(errno));
+		cmd_fail(BURROW_EFAIL, &err);
+		strbuf_release(&err);
+		return BURROW_EFAIL;
 	}
 	r = state_open(fd, &db, &err);
 	if (r)

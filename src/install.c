@@ -1494,7 +1494,7 @@ int install_run(const struct install_options *o, struct install_result *res, str
 	struct target t;
 	struct pick *picks = NULL;
 	size_t n = 0, i, j;
-	int r, have_env = 0;
+	int r, have_env = 0, made = 0;
 
 	memset(res, 0, sizeof(*res));
 	memset(&ed, 0, sizeof(ed));
@@ -1503,8 +1503,14 @@ int install_run(const struct install_options *o, struct install_result *res, str
 	if ((r = cache_open(&c, o->cache_dir, err)))
 		return r;
 	if (!o->fetch_only) {
-		if ((r = envdir_open(&ed, o->env_path, err)))
+		/* create makes missing parents (python3 -m venv a/b/c does), and
+		 * removes them again when it fails */
+		if (o->create && (r = envdir_make_parents(o->env_path, &made, err)))
 			goto out;
+		if ((r = envdir_open(&ed, o->env_path, err))) {
+			envdir_close(&ed); /* what it had made before failing */
+			goto out;
+		}
 		have_env = 1;
 		if ((r = envdir_lock(&ed, o->wait_seconds, err)))
 			goto out;
@@ -1515,9 +1521,7 @@ int install_run(const struct install_options *o, struct install_result *res, str
 			goto out;
 		}
 		if (!o->create && !envdir_exists(&ed)) {
-			r = error_set(err, BURROW_EFAIL,
-			              "%s: no such env (use burrow create to make it)",
-			              o->env_path);
+			r = error_set(err, BURROW_EFAIL, ENVDIR_NO_SUCH_ENV, o->env_path);
 			goto out;
 		}
 	}
@@ -1603,6 +1607,8 @@ out:
 	target_release(&t);
 	if (have_env)
 		envdir_close(&ed);
+	if (r && made)
+		envdir_remove_parents(o->env_path, made);
 	cache_close(&c);
 	return r;
 }

@@ -23,6 +23,7 @@
  */
 #include "launch.h"
 
+#include "envdir.h"
 #include "util/error.h"
 #include "util/fs.h"
 #include "util/signals.h"
@@ -383,7 +384,9 @@ static int load(const char *env_path, char *root, struct launch_facts *f, struct
 	int r;
 
 	if (!realpath(env_path, root))
-		return error_set(err, BURROW_EFAIL, "%s: %s", env_path, strerror(errno));
+		return errno == ENOENT
+		           ? error_set(err, BURROW_EFAIL, ENVDIR_NO_SUCH_ENV, env_path)
+		           : error_set(err, BURROW_EFAIL, "%s: %s", env_path, strerror(errno));
 	{
 		int dfd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 		if (dfd < 0)

@@ -201,3 +201,47 @@ def test_cache_info_json_and_human_sizes(burrow, tmp_path):
     j = json.loads(burrow("cache", "info", "--json", check=0).stdout)
     assert j["archives"] == 1 and j["archive_bytes"] == os.path.getsize(w)
     assert j["trees"] == 1 and j["dir"] == burrow.env["BURROW_CACHE_DIR"]
+
+
+# ---- missing envs, leftovers, parents ----
+
+def test_missing_env_same_message_everywhere(burrow, tmp_path):
+    tmp_path = tmp_path / "w"  # the cache lives beside it
+    tmp_path.mkdir()
+    m = tmp_path / "m.toml"
+    m.write_text("")
+    before = sorted(os.listdir(tmp_path))
+    for argv in (["install", "nope", "--manifest", m], ["run", "nope", "--", "true"],
+                 ["list", "nope"], ["check", "nope"], ["env", "nope"]):
+        p = burrow(*argv, cwd=tmp_path)
+        assert p.returncode == 1, (argv, p.stderr)
+        assert p.stderr == "burrow: error: nope: no such env (use burrow create to make it)\n", \
+            (argv, p.stderr)
+    # the refused install left no .nope.lock (nor anything else) behind
+    assert sorted(os.listdir(tmp_path)) == before
+
+
+def test_create_makes_parents_and_removes_them_on_failure(burrow, tmp_path):
+    tmp_path = tmp_path / "w"  # the cache lives beside it
+    tmp_path.mkdir()
+    p = burrow("create", "a/b/c", cwd=tmp_path)
+    assert p.returncode == 0, p.stderr
+    assert (tmp_path / "a/b/c/.burrow/state.db").is_file()
+    assert burrow("list", tmp_path / "a/b/c", check=0).stdout == ""
+    # a create that fails leaves neither the env, nor its lock, nor the
+    # folders it made
+    m = tmp_path / "m.toml"
+    m.write_text('[[bundle]]\nname = "ghost"\nversion = "1.0"\nhashes = ["sha256:%s"]\n' % ("0" * 64))
+    before = sorted(os.listdir(tmp_path))
+    p = burrow("create", "x/y/z", "--manifest", m, cwd=tmp_path)
+    assert p.returncode == 4, p.stderr
+    assert sorted(os.listdir(tmp_path)) == before
+    # an existing parent is kept, only the lock beside the failed env goes
+    p = burrow("create", tmp_path / "a" / "d" / "e", "--manifest", m)
+    assert p.returncode == 4
+    assert sorted(os.listdir(tmp_path / "a")) == ["b"]
+    # a parent that cannot be made is named
+    (tmp_path / "file").write_text("")
+    p = burrow("create", tmp_path / "file" / "env")
+    assert p.returncode == 1 and "file/env: parent directory: Not a directory" in p.stderr, \
+        p.stderr
