@@ -135,6 +135,21 @@ static void tmp_sweep(int root)
 	closedir(d);
 }
 
+/* The cache cannot be opened or made: an unwritable HOME (a container's
+ * USER without one, a read-only root) is the usual cause, so the message
+ * names the way out. */
+static int cannot_open(const char *path, struct strbuf *err)
+{
+	int e = errno;
+
+	if (e == EACCES || e == EPERM || e == EROFS || e == ENOTDIR)
+		return error_set(err, BURROW_EFAIL,
+		                 "cache %s: %s (give a writable cache with --cache-dir DIR or "
+		                 "BURROW_CACHE_DIR)",
+		                 path, strerror(e));
+	return error_set(err, BURROW_EFAIL, "cache %s: %s", path, strerror(e));
+}
+
 int cache_open(struct cache *c, const char *path, struct strbuf *err)
 {
 	struct strbuf db = STRBUF_INIT;
@@ -150,7 +165,7 @@ int cache_open(struct cache *c, const char *path, struct strbuf *err)
 	if (path[0] == '/' && c->dirfd < 0 && errno == ENOENT)
 		c->dirfd = fs_open_dir(AT_FDCWD, path, 1);
 	if (c->dirfd < 0) {
-		r = error_set(err, BURROW_EFAIL, "cache %s: %s", path, strerror(errno));
+		r = cannot_open(path, err);
 		goto fail;
 	}
 	if (fstatat(c->dirfd, "CACHEDIR.TAG", &st, AT_SYMLINK_NOFOLLOW) < 0)
@@ -164,7 +179,7 @@ int cache_open(struct cache *c, const char *path, struct strbuf *err)
 		c->tmp_fd = tmp_own(c);
 	}
 	if (c->archives_fd < 0 || c->trees_fd < 0 || c->tmp_fd < 0) {
-		r = error_set(err, BURROW_EFAIL, "cache %s: %s", path, strerror(errno));
+		r = cannot_open(path, err);
 		goto fail;
 	}
 	strbuf_addf(&db, "%s/cache.db", path);

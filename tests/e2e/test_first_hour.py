@@ -245,3 +245,41 @@ def test_create_makes_parents_and_removes_them_on_failure(burrow, tmp_path):
     p = burrow("create", tmp_path / "file" / "env")
     assert p.returncode == 1 and "file/env: parent directory: Not a directory" in p.stderr, \
         p.stderr
+
+
+# ---- an unwritable HOME ----
+
+def test_unwritable_home_names_cache_dir(request, shared_tmp, tmp_path):
+    """As a real unprivileged user (root writes anywhere): HOME is a folder
+    the user cannot write, as for a container USER without a home."""
+    home = os.path.join(shared_tmp, "home")
+    os.mkdir(home)
+    os.chmod(home, 0o555)
+    work = os.path.join(shared_tmp, "work")
+    os.mkdir(work)
+    env = {"PATH": "/usr/bin:/bin", "HOME": home, "LANG": "C.UTF-8",
+           "ASAN_OPTIONS": "detect_leaks=1:verify_asan_link_order=0"}
+    if os.geteuid() == 0:
+        user = request.getfixturevalue("user_factory")()
+        user.chown(work)
+        run = user.run
+    else:
+        import subprocess
+
+        def run(argv, env=None):
+            return subprocess.run(list(map(str, argv)), env=env, capture_output=True,
+                                  text=True, timeout=120)
+    m = os.path.join(work, "m.toml")
+    with open(m, "w") as f:
+        f.write('[[bundle]]\nname = "a"\nversion = "1.0"\nhashes = ["sha256:%s"]\n' % ("0" * 64))
+    for argv in ([BURROW, "create", os.path.join(work, "env"), "--manifest", m],
+                 [BURROW, "cache", "info"]):
+        p = run(argv, env=env)
+        assert p.returncode == 1, (argv, p.stderr)
+        assert "--cache-dir" in p.stderr and "BURROW_CACHE_DIR" in p.stderr, p.stderr
+        assert home in p.stderr
+        assert len(p.stderr.splitlines()) == 1, p.stderr
+    assert os.listdir(work) == ["m.toml"]
+    # and the way out it names works
+    p = run([BURROW, "--cache-dir", os.path.join(work, "cache"), "cache", "info"], env=env)
+    assert p.returncode == 0, p.stderr
