@@ -83,7 +83,12 @@ struct cmd_source {
 	const char *manifest, *python, *link_mode;
 	int compile;
 	struct cmd_list index_urls, find_links;
+	char *from_env[2]; /* copies of BURROW_INDEX_URL, BURROW_FIND_LINKS, cut up */
 };
+/* Without --index-url (--find-links), the whitespace-separated URLs of
+ * BURROW_INDEX_URL (BURROW_FIND_LINKS), as PIP_INDEX_URL and
+ * PIP_FIND_LINKS: a flag wins over its variable.  -1 out of memory. */
+int cmd_source_env(struct cmd_source *s);
 /* Consumes a source option at argv[*i]: 1 consumed, 0 not one, -1 usage
  * error (printed). */
 int cmd_source_option(int argc, char **argv, int *i, struct cmd_source *s);

@@ -1,12 +1,12 @@
 /*
- * burrow help [COMMAND] | --man | --completion bash
+ * burrow help [COMMAND] | --man | --completion bash|zsh|fish
  *
  * The one source of burrow's documentation: the tables below (every
  * command's synopsis, text and options; the global options with their
  * environment variables) together with main.c's command table.  From them
  * come the overview (`burrow help`, `burrow --help`), each command's help,
- * the man page (`burrow help --man`, troff for `make man`) and the bash
- * completion script (`burrow help --completion bash`).  A command in
+ * the man page (`burrow help --man`, troff for `make man`) and the bash,
+ * zsh and fish completion scripts (`burrow help --completion SHELL`).  A command in
  * main.c's table without an entry here is a bug that `burrow help` and the
  * e2e tests report.
  */
@@ -206,14 +206,17 @@ static const struct help_command help_commands[] = {
      "dir info clean",
      {{NULL, NULL, KIND_NONE, NULL, NULL, NULL}}},
     {"help",
-     "[COMMAND]\n--man\n--completion bash",
+     "[COMMAND]\n--man\n--completion bash|zsh|fish",
      "Shows the commands, or one command's options.  --man prints this help as a troff man "
      "page (man -l -); --completion bash prints a bash completion script (source it, or put it "
-     "in /usr/share/bash-completion/completions/burrow).",
+     "in /usr/share/bash-completion/completions/burrow); --completion zsh a zsh one (as _burrow "
+     "on $fpath, or source it); --completion fish a fish one (in "
+     "~/.config/fish/completions/burrow.fish).",
      KIND_CHOICE,
      NULL, /* the command names */
      {{"--man", NULL, KIND_NONE, NULL, "print the man page", NULL},
-      {"--completion", "SHELL", KIND_CHOICE, "bash", "print a completion script (bash)", NULL}}},
+      {"--completion", "SHELL", KIND_CHOICE, "bash zsh fish",
+       "print a completion script (bash, zsh or fish)", NULL}}},
 };
 
 static const struct help_option help_globals[] = {
@@ -238,6 +241,28 @@ static const struct help_option help_globals[] = {
 };
 
 #define COUNT(a) (sizeof(a) / sizeof((a)[0]))
+
+/* The variables beyond the global options' own (each BURROW_* variable
+ * burrow reads is here or in help_globals: the e2e tests check it). */
+static const char *const more_env[][2] = {
+    {"BURROW_LINK_MODE", "as --link-mode of create and install"},
+    {"BURROW_INDEX_URL",
+     "as --index-url of create, install and fetch (URLs separated by whitespace); "
+     "unused when --index-url is given"},
+    {"BURROW_FIND_LINKS",
+     "as --find-links of create, install and fetch (separated by whitespace); unused when "
+     "--find-links is given"},
+    {"BURROW_CONNECT_TIMEOUT", "seconds to connect (default 30)"},
+    {"BURROW_STALL_TIMEOUT",
+     "seconds below 1 KiB/s before a transfer is abandoned as stalled (default 30)"},
+    {"BURROW_RETRIES",
+     "extra attempts after the first on 408, 429, 5xx and transient errors (default 4)"},
+    {"NETRC", "the credentials file (default ~/.netrc), as for curl and pip"},
+    {"SSL_CERT_FILE", "as --cacert, when BURROW_CACERT is not set"},
+    {"XDG_CACHE_HOME", "the cache is $XDG_CACHE_HOME/burrow unless BURROW_CACHE_DIR is set"},
+    {"SOURCE_DATE_EPOCH", "the timestamps pack writes"},
+    {"NO_COLOR", "burrow uses no colour; the variable passes through to the app"},
+};
 
 static const struct help_command *find_help(const char *name)
 {
@@ -365,6 +390,12 @@ void cmd_help_overview(FILE *f)
 	fprintf(f, "\nglobal options (before or after COMMAND; [VAR]: also set by VAR):\n");
 	for (i = 0; i < COUNT(help_globals); i++)
 		option_text(f, &help_globals[i]);
+	fprintf(f, "\nenvironment (beyond the [VAR]s above):\n");
+	for (i = 0; i < COUNT(more_env); i++) {
+		struct help_option o = {more_env[i][0], NULL,           KIND_NONE,
+		                        NULL,           more_env[i][1], NULL};
+		option_text(f, &o);
+	}
 	fprintf(f,
 	        "\nburrow help COMMAND shows a command's options; burrow help --man the manual.\n");
 }
@@ -442,14 +473,6 @@ static void man_option(FILE *f, const struct help_option *o)
 	}
 	fputc('\n', f);
 }
-
-static const char *const more_env[][2] = {
-    {"BURROW_LINK_MODE", "as --link-mode of create and install"},
-    {"SSL_CERT_FILE", "as --cacert, when BURROW_CACERT is not set"},
-    {"XDG_CACHE_HOME", "the cache is $XDG_CACHE_HOME/burrow unless BURROW_CACHE_DIR is set"},
-    {"SOURCE_DATE_EPOCH", "the timestamps pack writes"},
-    {"NO_COLOR", "burrow uses no colour; the variable passes through to the app"},
-};
 
 static const char *const exit_codes[][2] = {
     {"0", "success"},
@@ -763,6 +786,227 @@ static void completion_bash(FILE *f)
 	      f);
 }
 
+/* ---- zsh and fish ---- */
+
+/* text with the characters zsh's _arguments specs and single quotes give
+ * a meaning to escaped: ' [ ] : \ */
+static void zsh_text(FILE *f, const char *s)
+{
+	for (; *s; s++) {
+		if (*s == '\'')
+			fputs("'\\''", f);
+		else if (*s == '[' || *s == ']' || *s == ':' || *s == '\\')
+			fprintf(f, "\\%c", *s);
+		else if (*s == '\n')
+			fputc(' ', f);
+		else
+			fputc(*s, f);
+	}
+}
+
+/* The _arguments action completing a value of that kind. */
+static const char *zsh_action(enum help_kind kind)
+{
+	switch (kind) {
+	case KIND_FILE:
+		return "_files";
+	case KIND_DIR:
+		return "_files -/";
+	case KIND_USER:
+		return "_users";
+	default:
+		return " ";
+	}
+}
+
+/* One _arguments spec per flag of each option in o, each line ending in
+ * eol. */
+static void zsh_options(FILE *f, const struct help_option *o, size_t n, const char *eol)
+{
+	size_t i;
+
+	for (i = 0; i < n && o[i].flags; i++) {
+		const char *p = o[i].flags;
+		while (*p) {
+			size_t k = strcspn(p, ", ");
+			fprintf(f, "    '%.*s%s[", (int)k, p, o[i].arg && p[1] == '-' ? "=" : "");
+			zsh_text(f, o[i].text);
+			fputc(']', f);
+			if (o[i].arg) {
+				fputc(':', f);
+				zsh_text(f, o[i].arg);
+				if (o[i].kind == KIND_CHOICE)
+					fprintf(f, ":(%s)", o[i].choices);
+				else
+					fprintf(f, ":%s", zsh_action(o[i].kind));
+			}
+			fprintf(f, "'%s", eol);
+			p += k;
+			while (*p == ',' || *p == ' ')
+				p++;
+		}
+	}
+}
+
+static void completion_zsh(FILE *f)
+{
+	size_t i, k;
+
+	fputs("#compdef burrow\n"
+	      "# zsh completion for burrow, generated by `burrow help --completion zsh`\n"
+	      "# (from the same tables as burrow help and the man page).  Put it on $fpath\n"
+	      "# as _burrow, or: source <(burrow help --completion zsh)\n"
+	      "_burrow() {\n"
+	      "  local curcontext=\"$curcontext\" state line ret=1\n"
+	      "  local -a globals commands\n"
+	      "  globals=(\n",
+	      f);
+	zsh_options(f, help_globals, COUNT(help_globals), "\n");
+	fputs("  )\n  commands=(\n", f);
+	for (i = 0; i < cmd_ncommands; i++) {
+		fprintf(f, "    '%s:", cmd_commands[i].name);
+		zsh_text(f, cmd_commands[i].summary);
+		fputs("'\n", f);
+	}
+	fputs("  )\n"
+	      "  _arguments -C $globals '1:command:->command' '*::arg:->args' && ret=0\n"
+	      "  case $state in\n"
+	      "  command) _describe -t commands 'burrow command' commands && ret=0 ;;\n"
+	      "  args)\n"
+	      "    case $line[1] in\n",
+	      f);
+	for (i = 0; i < COUNT(help_commands); i++) {
+		const struct help_command *h = &help_commands[i];
+		fprintf(f, "    %s)\n      _arguments $globals \\\n", h->name);
+		zsh_options(f, h->options, HELP_MAX_OPTIONS, " \\\n");
+		switch (h->operand) {
+		case KIND_DIR:
+			fputs("    '1:ENV or DIR:_files -/'", f);
+			break;
+		case KIND_FILE:
+			fputs("    '1:file:_files'", f);
+			break;
+		case KIND_CHOICE:
+			if (h->operand_words) {
+				fprintf(f, "    '1:what:(%s)'", h->operand_words);
+				break;
+			}
+			fputs("    '1:command:(", f);
+			for (k = 0; k < cmd_ncommands; k++)
+				fprintf(f, "%s%s", k ? " " : "", cmd_commands[k].name);
+			fputs(")'", f);
+			break;
+		default:
+			fputs("    '1: : '", f);
+			break;
+		}
+		if (!strcmp(h->name, "run"))
+			fputs(" \\\n    '*::command:_normal'", f);
+		fputs(" && ret=0\n      ;;\n", f);
+	}
+	fputs("    esac ;;\n"
+	      "  esac\n"
+	      "  return ret\n"
+	      "}\n"
+	      "if [[ $zsh_eval_context[-1] == loadautofunc ]]; then _burrow \"$@\"; "
+	      "else compdef _burrow burrow; fi\n",
+	      f);
+}
+
+/* text inside fish's single quotes: ' and \ escaped */
+static void fish_text(FILE *f, const char *s)
+{
+	for (; *s; s++) {
+		if (*s == '\'' || *s == '\\')
+			fputc('\\', f);
+		fputc(*s == '\n' ? ' ' : *s, f);
+	}
+}
+
+/* One complete line per option of o, under condition cond (or none). */
+static void fish_options(FILE *f, const char *cond, const struct help_option *o, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n && o[i].flags; i++) {
+		const char *p = o[i].flags;
+		fputs("complete -c burrow", f);
+		if (cond)
+			fprintf(f, " -n '%s'", cond);
+		while (*p) {
+			size_t k = strcspn(p, ", ");
+			if (p[1] == '-')
+				fprintf(f, " -l %.*s", (int)k - 2, p + 2);
+			else
+				fprintf(f, " -s %.*s", (int)k - 1, p + 1);
+			p += k;
+			while (*p == ',' || *p == ' ')
+				p++;
+		}
+		if (o[i].arg) {
+			switch (o[i].kind) {
+			case KIND_FILE:
+				fputs(" -r -F", f);
+				break;
+			case KIND_DIR:
+				fputs(" -x -a '(__fish_complete_directories)'", f);
+				break;
+			case KIND_USER:
+				fputs(" -x -a '(__fish_complete_users)'", f);
+				break;
+			case KIND_CHOICE:
+				fprintf(f, " -x -a '%s'", o[i].choices);
+				break;
+			default:
+				fputs(" -x", f);
+				break;
+			}
+		}
+		fputs(" -d '", f);
+		fish_text(f, o[i].text);
+		fputs("'\n", f);
+	}
+}
+
+static void completion_fish(FILE *f)
+{
+	char cond[64];
+	size_t i, k;
+
+	fputs("# fish completion for burrow, generated by `burrow help --completion fish`\n"
+	      "# (from the same tables as burrow help and the man page).  Put it in\n"
+	      "# ~/.config/fish/completions/burrow.fish, or: burrow help --completion fish | "
+	      "source\n"
+	      "complete -c burrow -f\n",
+	      f);
+	fish_options(f, NULL, help_globals, COUNT(help_globals));
+	for (i = 0; i < cmd_ncommands; i++) {
+		fprintf(f, "complete -c burrow -n __fish_use_subcommand -a %s -d '",
+		        cmd_commands[i].name);
+		fish_text(f, cmd_commands[i].summary);
+		fputs("'\n", f);
+	}
+	for (i = 0; i < COUNT(help_commands); i++) {
+		const struct help_command *h = &help_commands[i];
+		snprintf(cond, sizeof(cond), "__fish_seen_subcommand_from %s", h->name);
+		fish_options(f, cond, h->options, HELP_MAX_OPTIONS);
+		if (h->operand == KIND_DIR) {
+			fprintf(f,
+			        "complete -c burrow -n '%s' -a '(__fish_complete_directories)'\n",
+			        cond);
+		} else if (h->operand == KIND_FILE) {
+			fprintf(f, "complete -c burrow -n '%s' -F\n", cond);
+		} else if (h->operand == KIND_CHOICE && h->operand_words) {
+			fprintf(f, "complete -c burrow -n '%s' -a '%s'\n", cond, h->operand_words);
+		} else if (h->operand == KIND_CHOICE) {
+			fprintf(f, "complete -c burrow -n '%s' -a '", cond);
+			for (k = 0; k < cmd_ncommands; k++)
+				fprintf(f, "%s%s", k ? " " : "", cmd_commands[k].name);
+			fputs("'\n", f);
+		}
+	}
+}
+
 int cmd_help(int argc, char **argv)
 {
 	const struct help_command *h;
@@ -778,9 +1022,14 @@ int cmd_help(int argc, char **argv)
 	}
 	if (!strncmp(argv[1], "--completion", 12)) {
 		const char *shell = argv[1][12] == '=' ? argv[1] + 13 : argc > 2 ? argv[2] : "bash";
-		if (strcmp(shell, "bash"))
-			return cmd_usage("help", "--completion: only bash is supported");
-		completion_bash(stdout);
+		if (!strcmp(shell, "bash"))
+			completion_bash(stdout);
+		else if (!strcmp(shell, "zsh"))
+			completion_zsh(stdout);
+		else if (!strcmp(shell, "fish"))
+			completion_fish(stdout);
+		else
+			return cmd_usage("help", "--completion: bash, zsh or fish");
 		return fflush(stdout) ? BURROW_EFAIL : 0;
 	}
 	if (argv[1][0] == '-')

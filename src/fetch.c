@@ -844,6 +844,8 @@ static int xfer_start(struct xfer *x, CURLM *multi)
 	curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, 1L);
 	curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, 2L);
 	curl_easy_setopt(e, CURLOPT_NETRC, (long)CURL_NETRC_OPTIONAL);
+	if (o->netrc_file)
+		curl_easy_setopt(e, CURLOPT_NETRC_FILE, o->netrc_file);
 	curl_easy_setopt(e, CURLOPT_USERAGENT, FETCH_USER_AGENT);
 	curl_easy_setopt(e, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)j->max_bytes);
 	curl_easy_setopt(e, CURLOPT_TCP_KEEPALIVE, 1L);

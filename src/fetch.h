@@ -27,17 +27,18 @@
 struct fetch_job;
 
 struct fetch_options {
-	long connect_timeout; /* s, default 30 */
-	long low_speed_time;  /* s below low_speed_limit bytes/s -> abort; default 30 */
-	long low_speed_limit; /* bytes/s, default 1024 */
-	long deadline;        /* s, whole transfer including retries; default 900 */
-	int retries;          /* extra attempts after the first, default 4 */
-	long max_retry_after; /* cap on honoured Retry-After seconds, default 60 */
-	long backoff_ms;      /* first retry delay, doubled per attempt (+ up to 50%
-	                         jitter, at most 30 s); default 500 */
-	int jobs;             /* transfers at once, default 16 */
-	const char *cacert;   /* CA bundle file, or NULL for libcurl's default */
-	int offline;          /* refuse http(s) URLs with BURROW_EFETCH "offline" */
+	long connect_timeout;   /* s, default 30 */
+	long low_speed_time;    /* s below low_speed_limit bytes/s -> abort; default 30 */
+	long low_speed_limit;   /* bytes/s, default 1024 */
+	long deadline;          /* s, whole transfer including retries; default 900 */
+	int retries;            /* extra attempts after the first, default 4 */
+	long max_retry_after;   /* cap on honoured Retry-After seconds, default 60 */
+	long backoff_ms;        /* first retry delay, doubled per attempt (+ up to 50%
+	                           jitter, at most 30 s); default 500 */
+	int jobs;               /* transfers at once, default 16 */
+	const char *cacert;     /* CA bundle file, or NULL for libcurl's default */
+	int offline;            /* refuse http(s) URLs with BURROW_EFETCH "offline" */
+	const char *netrc_file; /* credentials file ($NETRC), or NULL for ~/.netrc */
 	/* Optional, for a progress display: called from fetch_run's loop at
 	 * most every 100 ms, and once when all jobs are done, with the body
 	 * bytes received so far over all jobs of the call, the jobs finished

@@ -56,6 +56,7 @@ static void env_number(const char *name, long min, long max, long *out)
 
 int cmd_install_options(struct install_options *o, struct strbuf *cache_dir, struct strbuf *err)
 {
+	const char *v;
 	long retries;
 
 	int r = cache_default_dir(globals.cache_dir, cache_dir, err);
@@ -68,6 +69,9 @@ int cmd_install_options(struct install_options *o, struct strbuf *cache_dir, str
 	if (globals.jobs)
 		o->fetch.jobs = globals.jobs;
 	o->fetch.cacert = globals.cacert;
+	/* NETRC names the credentials file, as for curl and pip (requests) */
+	if ((v = getenv("NETRC")) && *v)
+		o->fetch.netrc_file = v;
 	/* Network bounds without flags (yet): seconds, and extra attempts. */
 	env_number("BURROW_CONNECT_TIMEOUT", 1, 3600, &o->fetch.connect_timeout);
 	env_number("BURROW_STALL_TIMEOUT", 1, 3600, &o->fetch.low_speed_time);
@@ -204,8 +208,39 @@ int cmd_load_manifest(struct cmd_source *s, struct manifest *m, struct strbuf *r
 	return 0;
 }
 
+int cmd_source_env(struct cmd_source *s)
+{
+	static const char *const vars[] = {"BURROW_INDEX_URL", "BURROW_FIND_LINKS"};
+	struct cmd_list *lists[] = {&s->index_urls, &s->find_links};
+	size_t k;
+
+	for (k = 0; k < 2; k++) {
+		const char *v = getenv(vars[k]);
+		char *p;
+		if (lists[k]->n || !v || !*v)
+			continue;
+		if (!(s->from_env[k] = strdup(v)))
+			return -1;
+		for (p = s->from_env[k]; *p;) {
+			size_t n;
+			p += strspn(p, " \t\n");
+			if (!*p)
+				break;
+			n = strcspn(p, " \t\n");
+			if (cmd_list_add(lists[k], p) < 0)
+				return -1;
+			p += n;
+			if (*p)
+				*p++ = '\0';
+		}
+	}
+	return 0;
+}
+
 void cmd_source_release(struct cmd_source *s)
 {
+	free(s->from_env[0]);
+	free(s->from_env[1]);
 	free(s->index_urls.v);
 	free(s->find_links.v);
 	memset(s, 0, sizeof(*s));
@@ -277,7 +312,9 @@ int cmd_install_command(enum cmd_install_kind kind, int argc, char **argv)
 		goto usage;
 	}
 	manifest_init(&m);
-	r = cmd_load_manifest(&src, &m, &raw, &err);
+	r = cmd_source_env(&src) < 0 ? error_set(&err, BURROW_EFAIL, "out of memory") : 0;
+	if (!r)
+		r = cmd_load_manifest(&src, &m, &raw, &err);
 	if (!r)
 		r = cmd_install_options(&o, &cache, &err);
 	if (!r && kind != CMD_FETCH) {

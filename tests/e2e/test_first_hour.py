@@ -283,3 +283,170 @@ def test_unwritable_home_names_cache_dir(request, shared_tmp, tmp_path):
     # and the way out it names works
     p = run([BURROW, "--cache-dir", os.path.join(work, "cache"), "cache", "info"], env=env)
     assert p.returncode == 0, p.stderr
+
+
+# ---- the environment: every variable documented, index and links, NETRC ----
+
+SRC = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "src")
+
+
+def test_every_burrow_variable_documented(burrow):
+    names = set()
+    for d in (SRC, os.path.join(SRC, "util")):
+        for f in os.listdir(d):
+            if f.endswith(".c"):
+                with open(os.path.join(d, f)) as fh:
+                    names |= set(re.findall(r'"(BURROW_[A-Z0-9_]+)"', fh.read()))
+    assert {"BURROW_CACHE_DIR", "BURROW_INDEX_URL", "BURROW_RETRIES"} <= names, names
+    overview = burrow("--help", check=0).stdout
+    man = burrow("help", "--man", check=0).stdout
+    for n in sorted(names):
+        assert n in overview, n
+        assert n.replace("_", "_") in man, n
+    assert "NETRC" in overview and "NETRC" in man
+
+
+def _pinned(tmp_path, wh, h):
+    m = tmp_path / "app.toml"
+    m.write_text('[env]\npython = "/usr/bin/python3"\n[[bundle]]\nname = "alpha"\n'
+                 'version = "1.0"\nhashes = ["sha256:%s"]\n' % h)
+    return m
+
+
+def test_index_url_and_find_links_from_the_environment(burrow, tmp_path, server_factory):
+    wh, a, h = _wheels(tmp_path)
+    m = _pinned(tmp_path, wh, h)
+    # BURROW_FIND_LINKS alone names the wheelhouse (whitespace around is fine)
+    p = burrow("create", tmp_path / "e1", "--manifest", m,
+               env={"BURROW_FIND_LINKS": "  %s\n" % wh})
+    assert p.returncode == 0, p.stderr
+    # BURROW_INDEX_URL: a static index on loopback
+    burrow("index", wh, check=0)
+    srv = server_factory(wh)
+    p = burrow("create", tmp_path / "e2", "--manifest", m,
+               env={"BURROW_INDEX_URL": srv.url("simple/"), "BURROW_CACHE_DIR": str(tmp_path / "c2")})
+    assert p.returncode == 0, p.stderr
+    # a flag wins over its variable, as with pip
+    p = burrow("create", tmp_path / "e3", "--manifest", m, "--find-links", wh,
+               env={"BURROW_FIND_LINKS": str(tmp_path / "nowhere"),
+                    "BURROW_CACHE_DIR": str(tmp_path / "c3")})
+    assert p.returncode == 0, p.stderr
+
+
+def test_netrc_is_honoured(burrow, tmp_path):
+    import base64
+    import functools
+    import http.server
+    import threading
+    wh, a, h = _wheels(tmp_path)
+    burrow("index", wh, check=0)
+    seen = []
+
+    class Auth(http.server.SimpleHTTPRequestHandler):
+        def log_message(self, *a):
+            pass
+
+        def do_GET(self):
+            want = "Basic " + base64.b64encode(b"ci:s3cret").decode()
+            seen.append(self.headers.get("Authorization"))
+            if self.headers.get("Authorization") != want:
+                self.send_response(401)
+                self.send_header("WWW-Authenticate", 'Basic realm="x"')
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+                return
+            super().do_GET()
+
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0),
+                                            functools.partial(Auth, directory=str(wh)))
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    try:
+        url = "http://127.0.0.1:%d/simple/" % httpd.server_address[1]
+        m = _pinned(tmp_path, wh, h)
+        netrc = tmp_path / "ci-netrc"
+        netrc.write_text("machine 127.0.0.1 login ci password s3cret\n")
+        netrc.chmod(0o600)
+        # without credentials: refused by the server
+        p = burrow("create", tmp_path / "e0", "--manifest", m, "--index-url", url)
+        assert p.returncode in (4, 5) and not (tmp_path / "e0").exists(), p.stderr
+        # NETRC names the file (HOME has no .netrc)
+        p = burrow("create", tmp_path / "e1", "--manifest", m, "--index-url", url,
+                   env={"NETRC": str(netrc)})
+        assert p.returncode == 0, p.stderr
+        assert "s3cret" not in p.stderr
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
+
+
+# ---- zsh and fish completion, asked of the real shells ----
+
+ZCOMP = r'''
+zmodload zsh/zpty
+zpty z zsh -f -i
+zpty -w z "bindkey -e; PS1=''; autoload -U compinit; compinit -u -D; source ${(q)2}; dumpbuf() { print -r -- \"\$BUFFER\" > ${(q)3}; }; zle -N dumpbuf; bindkey '^X' dumpbuf; print READY"
+zpty -r z line '*READY*'
+zpty -w -n z "$1"$'\t'
+sleep 0.3
+zpty -w -n z $'\x18'
+for i in {1..100}; do [[ -s $3 ]] && break; sleep 0.1; done
+zpty -d z
+cat $3
+'''
+
+
+def test_zsh_completion_completes(burrow, tmp_path):
+    import shutil
+    import subprocess
+    import pytest
+    if not shutil.which("zsh"):
+        pytest.skip("needs zsh (scripts/install-deps installs it)")
+    script = tmp_path / "_burrow"
+    script.write_text(burrow("help", "--completion", "zsh", check=0).stdout)
+    assert subprocess.run(["zsh", "-n", str(script)], timeout=30).returncode == 0
+    driver = tmp_path / "zcomp.zsh"
+    driver.write_text(ZCOMP)
+    (tmp_path / "envdir").mkdir()
+    for typed, want in (("burrow cre", "burrow create "),
+                        ("burrow create --manif", "burrow create --manifest="),
+                        ("burrow cache i", "burrow cache info "),
+                        ("burrow --off", "burrow --offline "),
+                        ("burrow --progress=pl", "burrow --progress=plain "),
+                        ("burrow run --us", "burrow run --user="),
+                        ("burrow list envd", "burrow list envdir/")):
+        out = tmp_path / "out"
+        if out.exists():
+            out.unlink()
+        p = subprocess.run(["zsh", "-f", str(driver), typed, str(script), str(out)],
+                           capture_output=True, text=True, timeout=60, cwd=tmp_path,
+                           env={"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "TERM": "dumb"})
+        assert p.stdout.rstrip("\n") == want, (typed, p.stdout, p.stderr)
+
+
+def test_fish_completion_completes(burrow, tmp_path):
+    import shutil
+    import subprocess
+    import pytest
+    if not shutil.which("fish"):
+        pytest.skip("needs fish (scripts/install-deps installs it)")
+    script = tmp_path / "burrow.fish"
+    script.write_text(burrow("help", "--completion", "fish", check=0).stdout)
+
+    def complete(line):
+        p = subprocess.run(["fish", "--no-config", "-c",
+                            "source %s; complete -C %s" % (script, shlex_quote(line))],
+                           capture_output=True, text=True, timeout=60,
+                           env={"PATH": "/usr/bin:/bin", "HOME": str(tmp_path)})
+        assert p.returncode == 0 and p.stderr == "", p.stderr
+        return [w.split("\t")[0] for w in p.stdout.splitlines()]
+    assert complete("burrow cre") == ["create"]
+    assert "--manifest" in complete("burrow create --man")
+    assert complete("burrow cache ") == ["clean", "dir", "info"]
+    assert complete("burrow --progress ") == ["auto", "none", "plain"]
+    assert "--user" in complete("burrow run --us")
+    assert "--link-mode" not in complete("burrow run --")
+
+
+def shlex_quote(s):
+    import shlex
+    return shlex.quote(s)
