@@ -155,12 +155,17 @@ static const struct help_command help_commands[] = {
      {ENV_OPTIONS,
       {"-0", NULL, KIND_NONE, NULL, "end each entry with a NUL, not a newline", NULL}}},
     {"list",
-     "ENV [--json]",
+     "ENV [--json] [--format columns|freeze|json|requirements]",
      "Lists the bundles ENV holds: name and version, or with --json their name, version, kind "
-     "and sha256.",
+     "and sha256.  --format freeze prints NAME==VERSION lines (pip freeze); --format "
+     "requirements adds each installed file's --hash, a hash-checking requirements file that "
+     "re-creates the env elsewhere (burrow create ENV2 --manifest FILE --find-links ...; the "
+     "hash pins the very file installed here, so another platform needs its own).",
      KIND_DIR,
      NULL,
-     {{"--json", NULL, KIND_NONE, NULL, "print a JSON array", NULL}}},
+     {{"--json", NULL, KIND_NONE, NULL, "print a JSON array (as --format json)", NULL},
+      {"--format", "columns|freeze|json|requirements", KIND_CHOICE,
+       "columns freeze json requirements", "what to print (default columns: NAME VERSION)", NULL}}},
     {"check",
      "ENV [--json]",
      "Checks ENV: integrity (every recorded file with its recorded sha256 and mode; nothing "

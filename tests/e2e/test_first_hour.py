@@ -450,3 +450,35 @@ def test_fish_completion_completes(burrow, tmp_path):
 def shlex_quote(s):
     import shlex
     return shlex.quote(s)
+
+
+# ---- list --format=requirements: an env re-created elsewhere ----
+
+def test_list_requirements_round_trip(burrow, tmp_path):
+    import sys
+    sys.path.insert(0, os.path.dirname(__file__))
+    from wheels import build_wheel, sha256_file
+    wh = tmp_path / "wheelhouse"
+    wh.mkdir()
+    a = build_wheel(wh, "Alpha_Pkg", "1.0.post1", {"alpha_pkg.py": "A = 1\n"}, requires=["beta>=2"])
+    b = build_wheel(wh, "beta", "2.1", {"beta.py": "B = 2\n"})
+    m = tmp_path / "app.toml"
+    m.write_text('[env]\npython = "/usr/bin/python3"\n[[repository]]\nurl = "%s"\n' % wh
+                 + "".join('[[bundle]]\nname = "%s"\nversion = "%s"\nhashes = ["sha256:%s"]\n'
+                           % (n, v, sha256_file(w))
+                           for n, v, w in (("Alpha_Pkg", "1.0.post1", a), ("beta", "2.1", b))))
+    e1 = tmp_path / "e1"
+    burrow("create", e1, "--manifest", m, check=0)
+    p = burrow("list", e1, "--format=requirements", check=0)
+    assert "Alpha_Pkg==1.0.post1 \\\n    --hash=sha256:%s\n" % sha256_file(a) in p.stdout, p.stdout
+    req = tmp_path / "elsewhere" / "requirements.txt"
+    req.parent.mkdir()
+    req.write_text(p.stdout)
+    e2 = tmp_path / "elsewhere" / "e2"
+    p = burrow("create", e2, "--python", "/usr/bin/python3", "--manifest", req,
+               "--find-links", wh)
+    assert p.returncode == 0, p.stderr
+    assert burrow("list", e2, "--json", check=0).stdout == burrow("list", e1, "--json", check=0).stdout
+    assert burrow("list", e2, "--format", "freeze", check=0).stdout == \
+        "Alpha_Pkg==1.0.post1\nbeta==2.1\n"
+    assert burrow("list", e2, "--format", "yaml").returncode == 2
