@@ -497,7 +497,8 @@ int cache_tree_commit(struct cache *c, const char *name, const char *sha, const 
 		syncfs(fd);
 		close(fd);
 	}
-	fchmodat(c->tmp_fd, name, 0555, 0);
+	/* sealed after the rename: moving a directory to another parent
+	 * rewrites its "..", which needs write permission on it (as non-root) */
 	if (renameat(c->tmp_fd, name, c->trees_fd, rel) < 0) {
 		if (errno == EEXIST || errno == ENOTEMPTY) {
 			fs_remove_tree(c->tmp_fd, name);
@@ -508,6 +509,7 @@ int cache_tree_commit(struct cache *c, const char *name, const char *sha, const 
 		fs_remove_tree(c->tmp_fd, name);
 		return r;
 	}
+	fchmodat(c->trees_fd, rel, 0555, AT_SYMLINK_NOFOLLOW);
 	return 0;
 }
 
