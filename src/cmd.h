@@ -41,6 +41,9 @@ enum cmd_manifest_format cmd_manifest_format(const char *name, const char *data,
 /* "burrow's TOML manifest", "a PEP 751 lock file", "a pip requirements
  * file": for messages. */
 const char *cmd_manifest_format_name(enum cmd_manifest_format f);
+/* The length of dir without its trailing slashes ("/" stays 1), to print
+ * dir "/" name without a "//" (-o wheelhouse/). */
+int cmd_dir_len(const char *dir);
 /* Prints a usage error for cmd and returns BURROW_EUSAGE. */
 int cmd_usage(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Prints "burrow CMD: unknown option OPT", with the closest option of CMD

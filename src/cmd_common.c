@@ -142,6 +142,15 @@ const char *cmd_manifest_format_name(enum cmd_manifest_format f)
 	}
 }
 
+int cmd_dir_len(const char *dir)
+{
+	size_t n = strlen(dir);
+
+	while (n > 1 && dir[n - 1] == '/')
+		n--;
+	return (int)n;
+}
+
 int cmd_list_add(struct cmd_list *l, char *s)
 {
 	char **p = realloc(l->v, (l->n + 2) * sizeof(char *));

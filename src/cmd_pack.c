@@ -73,13 +73,9 @@ int cmd_pack(int argc, char **argv)
 	                &err);
 	if (warn.len && !globals.quiet)
 		fprintf(stderr, "%s%s", warn.buf, warn.buf[warn.len - 1] == '\n' ? "" : "\n");
-	if (!r) {
-		size_t n = strlen(outdir);
-		while (n > 1 && outdir[n - 1] == '/') /* -o wheelhouse/ prints no "//" */
-			n--;
-		printf("%.*s%s%s\n", (int)n, outdir, n == 1 && outdir[0] == '/' ? "" : "/",
+	if (!r)
+		printf("%.*s%s%s\n", cmd_dir_len(outdir), outdir, strcmp(outdir, "/") ? "/" : "",
 		       out.buf);
-	}
 	cmd_fail(r, &err);
 	strbuf_release(&err);
 	strbuf_release(&out);

@@ -482,3 +482,89 @@ def test_list_requirements_round_trip(burrow, tmp_path):
     assert burrow("list", e2, "--format", "freeze", check=0).stdout == \
         "Alpha_Pkg==1.0.post1\nbeta==2.1\n"
     assert burrow("list", e2, "--format", "yaml").returncode == 2
+
+
+# ---- the README's quick start, as a new user runs it ----
+
+REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
+
+
+def _quick_start_blocks():
+    with open(os.path.join(REPO, "README.md")) as f:
+        text = f.read()
+    section = text.split("\n## Quick start\n", 1)[1].split("\n### ", 1)[0]
+    blocks = re.findall(r"```sh\n(.*?)```", section, re.S)
+    assert len(blocks) == 2, blocks
+    return blocks
+
+
+def test_readme_quick_start_as_a_new_user(request, shared_tmp):
+    """The two blocks of README "Quick start", run as written by bash -e as
+    an unprivileged user: make install PREFIX=~/.local (from a copy of the
+    build this suite tests, so nothing is compiled again), then pack, index,
+    pin with sha256sum, create and run, with ~/.local/bin on PATH."""
+    import shutil
+    import subprocess
+    install, use = _quick_start_blocks()
+    assert "make install PREFIX=~/.local" in install and "$(sha256sum" in use
+    build = os.environ.get("BURROW_BUILD") or os.path.dirname(BURROW)
+    if os.geteuid() == 0:
+        user = request.getfixturevalue("user_factory")()
+        home, run, chown = user.home, user.run, user.chown
+    else:
+        home = os.path.join(shared_tmp, "home")
+        os.mkdir(home)
+
+        def run(argv, env=None, **kw):
+            return subprocess.run(list(map(str, argv)), env=env, capture_output=True,
+                                  text=True, timeout=300, **kw)
+
+        def chown(path):
+            pass
+    copy = os.path.join(home, "build")
+    os.mkdir(copy)
+    for name in ("obj", "burrow", "burrow-core"):
+        src = os.path.join(build, name)
+        (shutil.copytree if os.path.isdir(src) else shutil.copy2)(src, os.path.join(copy, name))
+    work = os.path.join(home, "work")
+    os.makedirs(os.path.join(work, "out", "mytool", "bin"))
+    tool = os.path.join(work, "out", "mytool", "bin", "mytool")
+    with open(tool, "w") as f:
+        f.write('#!/bin/sh\necho "mytool 1.2.0: usage: mytool [--help]"\n')
+    os.chmod(tool, 0o755)
+    chown(home)
+    env = {"PATH": "/usr/bin:/bin", "HOME": home, "LANG": "C.UTF-8",
+           "ASAN_OPTIONS": "detect_leaks=1:verify_asan_link_order=0"}
+    if run(["test", "-r", os.path.join(REPO, "Makefile")], env=env).returncode:
+        import pytest
+        pytest.skip("the checkout is not readable by an unprivileged user: " + REPO)
+    # make reads BUILD from MAKEFLAGS as from its command line: the block
+    # itself runs unchanged
+    flags = "BUILD=" + copy
+    with open(os.path.join(build, "burrow-core"), "rb") as f:
+        if b"__asan_init" in f.read():  # should make compile, it must match
+            flags += " SANITIZE=address,undefined"
+    p = run(["bash", "-e", "-c", install], env=dict(env, MAKEFLAGS=flags), cwd=REPO)
+    assert p.returncode == 0, (p.stdout, p.stderr)
+    assert re.search(r"^burrow \S+$", p.stdout, re.M), p.stdout  # burrow --version
+    assert os.path.isfile(os.path.join(home, ".local", "libexec", "burrow", "burrow-core"))
+    assert os.path.isfile(os.path.join(home, ".local", "share", "man", "man1", "burrow.1"))
+    p = run(["bash", "-e", "-c", use], env=dict(env, PATH=home + "/.local/bin:/usr/bin:/bin"),
+            cwd=work)
+    assert p.returncode == 0, (p.stdout, p.stderr)
+    assert "mytool 1.2.0: usage: mytool [--help]" in p.stdout
+    with open(os.path.join(work, "app.toml")) as f:
+        pinned = f.read()
+    assert re.search(r'hashes = \["sha256:[0-9a-f]{64}"\]', pinned), pinned
+    # the default cache, in the user's own home
+    assert os.path.isdir(os.path.join(home, ".cache", "burrow", "archives"))
+    assert os.stat(os.path.join(home, ".cache", "burrow")).st_uid == os.stat(home).st_uid
+
+
+def test_index_path_has_no_double_slash(burrow, tmp_path):
+    tree = tmp_path / "t"
+    (tree / "bin").mkdir(parents=True)
+    (tree / "bin" / "x").write_text("x\n")
+    burrow.pack(tree, "x", "1.0", tmp_path / "wh")
+    p = burrow("index", str(tmp_path / "wh") + "/", check=0)
+    assert "//" not in p.stderr and "wh/simple/" in p.stderr, p.stderr
