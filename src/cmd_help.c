@@ -122,7 +122,7 @@ static const struct help_command help_commands[] = {
      NULL,
      {SOURCE_OPTIONS("the manifest to install (required)"), LINK_OPTIONS}},
     {"fetch",
-     "--manifest M [--index-url URL]... [--find-links DIR]...",
+     "--manifest M [--python PY] [--index-url URL]... [--find-links DIR]...",
      "Downloads, verifies and unpacks the manifest's bundles into the cache and touches no env: "
      "for a build stage, or before going offline.",
      KIND_NONE,

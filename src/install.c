@@ -1392,6 +1392,8 @@ static int target_init(const struct install_options *o, struct cache *c, struct 
 	free(spec);
 	if (!r)
 		r = python_query(c, path.buf, &t->py, err);
+	if (!r) /* which interpreter, said once: a pyenv shim or PATH may surprise */
+		progress(o, "python", "%s (Python %s)", path.buf, t->py.version);
 	strbuf_release(&path);
 	if (r)
 		return r;

@@ -568,3 +568,67 @@ def test_index_path_has_no_double_slash(burrow, tmp_path):
     burrow.pack(tree, "x", "1.0", tmp_path / "wh")
     p = burrow("index", str(tmp_path / "wh") + "/", check=0)
     assert "//" not in p.stderr and "wh/simple/" in p.stderr, p.stderr
+
+
+# ---- the interpreter: pyenv shims, the choice said with its version ----
+
+def _real_python():
+    import subprocess
+    out = subprocess.run(["/usr/bin/python3", "-I", "-c",
+                          "import sys; print('%d %d %d' % sys.version_info[:3])"],
+                         capture_output=True, text=True, check=True).stdout.split()
+    return tuple(int(x) for x in out)
+
+
+def _fake_pyenv(tmp_path, versions):
+    """PYENV_ROOT with versions/X.Y.Z/bin/pythonX.Y -> /usr/bin/python3 and
+    shims/ holding pyenv-like bash wrappers (not ELF) for every name."""
+    root = tmp_path / "pyenv"
+    names = set()
+    for v in versions:
+        b = root / "versions" / v / "bin"
+        b.mkdir(parents=True)
+        mm = ".".join(v.split(".")[:2])
+        for n in ("python", "python3", "python" + mm):
+            os.symlink("/usr/bin/python3", b / n)
+            names.add(n)
+    shims = root / "shims"
+    shims.mkdir()
+    for n in names:
+        s = shims / n
+        s.write_text('#!/usr/bin/env bash\nset -e\nexport PYENV_ROOT="%s"\n'
+                     'exec "$PYENV_ROOT/libexec/pyenv" exec "%s" "$@"\n' % (root, n))
+        s.chmod(0o755)
+    return root
+
+
+def test_pyenv_shim_resolved_and_printed(burrow, tmp_path):
+    major, minor, micro = _real_python()
+    mm = "%d.%d" % (major, minor)
+    # the shim tree knows three versions; the highest of the spec wins; the
+    # newest minor does not exist as a real interpreter here
+    root = _fake_pyenv(tmp_path, ["%s.0" % mm, "%s.%d" % (mm, micro), "%d.%d.1rc1" % (major, minor)])
+    path = "%s:/usr/bin:/bin" % (root / "shims")
+    wh, a, h = _wheels(tmp_path)
+    req = tmp_path / "requirements.txt"
+    req.write_text("alpha==1.0 --hash=sha256:%s\n" % h)
+    e = tmp_path / "env"
+    p = burrow("create", e, "--python", mm, "--manifest", req, "--find-links", wh,
+               env={"PATH": path})
+    assert p.returncode == 0, p.stderr
+    chosen = "%s/versions/%s.%d/bin/python%s" % (root, mm, micro, mm)
+    assert "burrow: python: %s (Python %d.%d.%d)" % (chosen, major, minor, micro) in p.stderr, \
+        p.stderr
+    cfg = (e / "pyvenv.cfg").read_text()
+    assert str(root / "versions") in cfg, cfg
+    link = os.readlink(e / "bin" / ("python" + mm))
+    assert link.startswith(str(root / "versions")), link
+    # a spec no installed version has: refused, saying what the shim offered
+    p = burrow("create", tmp_path / "e2", "--python", "%d.%d" % (major, minor + 7),
+               "--manifest", req, "--find-links", wh, env={"PATH": path})
+    assert p.returncode != 0 and not (tmp_path / "e2").exists()
+    # fetch takes --python too (its usage says so) and prints the choice
+    p = burrow("fetch", "--python", mm, "--manifest", req, "--find-links", wh,
+               env={"PATH": path})
+    assert p.returncode == 0 and "burrow: python: %s" % chosen in p.stderr, p.stderr
+    assert "--python PY" in burrow("help", "fetch", check=0).stdout
