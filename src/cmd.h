@@ -69,6 +69,12 @@ void cmd_progress(void *arg, const char *phase, const char *msg);
 void cmd_fetch_progress(void *arg, uint64_t bytes, size_t done, size_t total);
 /* "812 B", "101 KiB", "3.4 MiB", "1.25 GiB" into buf; returns buf. */
 const char *cmd_human_size(uint64_t n, char *buf, size_t len);
+/* fetch_options.detail and .retrying: the bytes expected and the file
+ * still downloading for the live line; a retry notice (on a terminal, and
+ * with -v in plain mode). */
+void cmd_fetch_detail(void *arg, uint64_t expected, const char *current);
+void cmd_fetch_retrying(void *arg, const char *url, int attempt, int attempts, long delay_ms,
+                        const char *why);
 /* Ends an open live progress line, so that what is printed next starts on
  * a line of its own; NULL until a live line was drawn.  cmd_fail calls it. */
 extern void (*cmd_progress_flush)(void);

@@ -697,6 +697,7 @@ static int fetch_and_unpack(const struct install_options *o, const struct target
 		                   ? (uint64_t)picks[i].size
 		                   : MAX_ARTIFACT_BYTES;
 		j->expect_sha256 = picks[i].sha256[0] ? picks[i].sha256 : NULL;
+		j->expect_size = picks[i].size > 0 ? (uint64_t)picks[i].size : 0;
 		j->dest_dirfd = c->tmp_fd;
 		pool.job_pick[nj++] = i;
 	}

@@ -81,6 +81,8 @@ int cmd_install_options(struct install_options *o, struct strbuf *cache_dir, str
 	o->wait_seconds = globals.wait;
 	o->progress.event = cmd_progress;
 	o->fetch.progress = cmd_fetch_progress;
+	o->fetch.detail = cmd_fetch_detail;
+	o->fetch.retrying = cmd_fetch_retrying;
 	o->search_path = getenv("PATH");
 	o->link_mode = INSTALL_LINK_AUTO;
 	return 0;

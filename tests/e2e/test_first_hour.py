@@ -632,3 +632,84 @@ def test_pyenv_shim_resolved_and_printed(burrow, tmp_path):
                env={"PATH": path})
     assert p.returncode == 0 and "burrow: python: %s" % chosen in p.stderr, p.stderr
     assert "--python PY" in burrow("help", "fetch", check=0).stdout
+
+
+# ---- progress on a terminal: totals, percent, the file, retries ----
+
+def _flaky_slow_server(root):
+    """Serves root; the first request of each .tar.gz gets a 503, the next
+    one trickles the file (16 KiB every 50 ms) with its Content-Length."""
+    import functools
+    import http.server
+    import threading
+    import time
+    seen = set()
+
+    class H(http.server.SimpleHTTPRequestHandler):
+        def log_message(self, *a):
+            pass
+
+        def do_GET(self):
+            if not self.path.endswith(".tar.gz"):
+                return super().do_GET()
+            if self.path not in seen:
+                seen.add(self.path)
+                self.send_response(503)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+                return
+            data = open(os.path.join(str(root), self.path.lstrip("/")), "rb").read()
+            self.send_response(200)
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            for i in range(0, len(data), 16384):
+                self.wfile.write(data[i:i + 16384])
+                self.wfile.flush()
+                time.sleep(0.05)
+
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0),
+                                            functools.partial(H, directory=str(root)))
+    httpd.daemon_threads = True
+    httpd.seen = seen
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    return httpd
+
+
+def test_progress_on_a_terminal_and_retries(burrow, tmp_path):
+    from conftest import make_tree, manifest_text, sha256
+    from test_progress import on_pty
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    src = make_tree(tmp_path / "src" / "alpha", {"share/alpha/blob": os.urandom(320 << 10)})
+    path = burrow.pack(src, "alpha", "1.0", repo)
+    burrow("index", repo, check=0)
+    httpd = _flaky_slow_server(repo)
+    try:
+        url = "http://127.0.0.1:%d/simple/" % httpd.server_address[1]
+        m = tmp_path / "app.toml"
+        m.write_text(manifest_text([url], [("alpha", "1.0", [sha256(path)])]))
+        status, out = on_pty(burrow, ["create", tmp_path / "env", "--manifest", m])
+        assert status == 0, out
+        name = os.path.basename(path)
+        # the retry notice, on a line of its own
+        assert re.search(r"\r\nburrow: retrying %s \(attempt 2 of 5, in \d+\.\d s\): 503"
+                         % re.escape(name), "\r\n" + out), out
+        # frames of the live line: bytes of the total, percent, the file
+        frames = [f for seg in out.split("\r\n") for f in seg.split("\r")]
+        live = [f for f in frames if re.search(r"\d+ KiB of 3\d\d KiB, \d?\d%", f)]
+        assert live, frames
+        assert any(f.endswith("; %s)" % name) for f in live), live
+        assert any(re.search(r"\(1/1 done, (\d+) KiB of \1 KiB, 100%", f) for f in frames), frames
+        # plain mode: quiet about retries unless -v
+        httpd.seen.clear()
+        p = burrow("create", tmp_path / "env2", "--manifest", m,
+                   env={"BURROW_CACHE_DIR": str(tmp_path / "c2")})
+        assert p.returncode == 0 and "retrying" not in p.stderr, p.stderr
+        httpd.seen.clear()
+        p = burrow("-v", "create", tmp_path / "env3", "--manifest", m,
+                   env={"BURROW_CACHE_DIR": str(tmp_path / "c3")})
+        assert p.returncode == 0, p.stderr
+        assert "burrow: retrying %s (attempt 2 of 5, in " % name in p.stderr, p.stderr
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
