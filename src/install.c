@@ -49,10 +49,12 @@
 struct pick {
 	const struct manifest_bundle *b;
 	char *filename;
-	char *url;       /* NULL when already in the cache */
-	char sha256[65]; /* the pinned hash it must match, "" when unknown */
-	int wheel;       /* a wheel (else a native bundle) */
-	int64_t size;    /* the size the index or lock declares, -1 unknown */
+	char *url;                /* NULL when already in the cache */
+	char sha256[65];          /* the pinned hash it must match, "" when unknown */
+	int wheel;                /* a wheel (else a native bundle) */
+	int64_t size;             /* the size the index or lock declares, -1 unknown */
+	int metadata;             /* PEP 658: the index serves url + ".metadata" */
+	char metadata_sha256[65]; /* its sha256 when the index gave one, else "" */
 	struct tree_list entries;
 	struct strbuf info; /* "Key: value" lines kept with the cache tree */
 };
@@ -243,8 +245,9 @@ static const char *local_sha256(const char *url, char out[65])
 /* Considers one offered file for p; keeps it if it beats the best so far. */
 static void consider(const struct install_options *o, const struct target *t, struct pick *p,
                      const char *filename, const char *url, const char *sha256, int64_t size,
-                     int yanked, const char *requires_python, int *best_q, int *best_rank,
-                     int *offered, int *pinned_seen, struct strbuf *why)
+                     int yanked, const char *requires_python, const struct repo_file *rf,
+                     int *best_q, int *best_rank, int *offered, int *pinned_seen,
+                     struct strbuf *why)
 {
 	struct filename_info fi;
 	char local[65];
@@ -284,6 +287,9 @@ static void consider(const struct install_options *o, const struct target *t, st
 		p->url = strdup(url);
 		p->wheel = fi.kind == FILENAME_WHEEL;
 		p->size = size;
+		p->metadata = rf && rf->metadata;
+		snprintf(p->metadata_sha256, sizeof(p->metadata_sha256), "%s",
+		         rf ? rf->metadata_sha256 : "");
 		snprintf(p->sha256, sizeof(p->sha256), "%s", q == 0 ? sha256 : "");
 		if (yanked)
 			progress(o, "warning", "%s is yanked; used because the pin is exact",
@@ -300,7 +306,7 @@ static int pick_from_repos(const struct install_options *o, const struct target 
 
 	for (i = 0; i < p->b->nfiles; i++) {
 		const struct manifest_file *f = &p->b->files[i];
-		consider(o, t, p, f->filename, f->url, f->sha256, f->size, 0, NULL, &best_q,
+		consider(o, t, p, f->filename, f->url, f->sha256, f->size, 0, NULL, NULL, &best_q,
 		         &best_rank, &offered, &pinned_seen, &why);
 	}
 	for (ri = 0; ri < o->m->nrepos && !p->b->nfiles; ri++) {
@@ -321,7 +327,7 @@ static int pick_from_repos(const struct install_options *o, const struct target 
 		for (i = 0; i < files.len; i++) {
 			const struct repo_file *f = &files.items[i];
 			consider(o, t, p, f->filename, f->url, f->sha256, f->size, f->yanked,
-			         f->requires_python, &best_q, &best_rank, &offered, &pinned_seen,
+			         f->requires_python, f, &best_q, &best_rank, &offered, &pinned_seen,
 			         &why);
 		}
 		repo_files_release(&files);
@@ -1444,9 +1450,12 @@ static int selected(const struct install_options *o, const struct target *t,
 /* pip check, before the env changes: every Requires-Dist / Requires of
  * every pin, with markers evaluated for the target (and the extras other
  * pins ask for), is satisfied by the pinned set (audit_consistency, the
- * same code `burrow check` runs).  Exit 4 otherwise, naming the first. */
+ * same code `burrow check` runs).  Exit 4 otherwise, naming the first.
+ * early (NULL, or one per pick): "Requires: X" lines known before the
+ * download (PEP 658), for the picks whose info is still empty. */
 static int check_consistency(const struct install_options *o, const struct target *t,
-                             struct pick *picks, size_t n, struct strbuf *err)
+                             struct pick *picks, size_t n, const struct strbuf *early,
+                             struct strbuf *err)
 {
 	struct audit_dist *d = calloc(n ? n : 1, sizeof(*d));
 	struct strbuf *reqs = calloc(n ? n : 1, sizeof(*reqs));
@@ -1461,7 +1470,8 @@ static int check_consistency(const struct install_options *o, const struct targe
 	}
 	for (i = 0; i < n; i++) {
 		strbuf_init(&reqs[i], 0);
-		info_field(picks[i].info.buf, "Requires", &reqs[i], 1);
+		info_field(picks[i].info.len || !early ? picks[i].info.buf : early[i].buf,
+		           "Requires", &reqs[i], 1);
 		d[i].name = picks[i].b->key;
 		d[i].version = picks[i].b->version;
 		d[i].requires = reqs[i].buf;
@@ -1487,6 +1497,81 @@ static int check_consistency(const struct install_options *o, const struct targe
 		strbuf_release(&reqs[i]);
 	free(reqs);
 	free(d);
+	return r;
+}
+
+/* PEP 658/714: the METADATA an index serves beside a wheel (URL +
+ * ".metadata") is read before any wheel is downloaded, so that a pinned
+ * set that is not complete fails (exit 4) before megabytes are fetched.
+ * Only for wheels still to download whose index offers it.  A metadata
+ * file that cannot be fetched or parsed is skipped (the wheel's own
+ * METADATA decides after the download); one whose bytes do not match the
+ * sha256 the index gave is an integrity failure (exit 6). */
+static int check_metadata_first(const struct install_options *o, const struct target *t,
+                                struct pick *picks, size_t n, struct strbuf *err)
+{
+	struct fetch_options fo = o->fetch;
+	struct fetch_job *jobs = NULL;
+	struct strbuf *urls = NULL, *early = NULL;
+	size_t *which = NULL, m = 0, i, k;
+	int r = 0;
+
+	for (i = 0; i < n; i++)
+		m += picks[i].url && picks[i].wheel && picks[i].metadata;
+	if (!m)
+		return 0;
+	jobs = calloc(m, sizeof(*jobs));
+	urls = calloc(m, sizeof(*urls));
+	which = calloc(m, sizeof(*which));
+	early = calloc(n, sizeof(*early));
+	if (!jobs || !urls || !which || !early) {
+		r = error_set(err, BURROW_EFAIL, "out of memory");
+		goto out;
+	}
+	for (i = 0; i < n; i++)
+		strbuf_init(&early[i], 1 << 20);
+	for (i = 0, k = 0; i < n; i++) {
+		if (!(picks[i].url && picks[i].wheel && picks[i].metadata))
+			continue;
+		strbuf_init(&urls[k], 0);
+		strbuf_addf(&urls[k], "%s.metadata", picks[i].url);
+		fetch_job_init(&jobs[k]);
+		jobs[k].url = urls[k].buf;
+		jobs[k].max_bytes = 16 << 20;
+		jobs[k].expect_sha256 =
+		    picks[i].metadata_sha256[0] ? picks[i].metadata_sha256 : NULL;
+		which[k++] = i;
+	}
+	progress(o, "metadata", "%zu file%s (PEP 658)", m, m == 1 ? "" : "s");
+	fo.done = NULL;
+	fo.retrying = NULL;
+	fetch_run(&fo, jobs, m);
+	for (k = 0; k < m && !r; k++) {
+		struct metadata md = {0};
+		if (jobs[k].status == BURROW_EINTEGRITY) {
+			struct strbuf loc = STRBUF_INIT;
+			where(o, picks[which[k]].b, &loc);
+			r = error_set(err, BURROW_EINTEGRITY, "%s: %s", loc.buf, jobs[k].err.buf);
+			strbuf_release(&loc);
+		} else if (!jobs[k].status &&
+		           metadata_parse(jobs[k].body.buf, jobs[k].body.len, &md, NULL) == 0) {
+			metadata_each(&md, "Requires-Dist", add_requires, &early[which[k]]);
+			metadata_release(&md);
+		}
+	}
+	if (!r)
+		r = check_consistency(o, t, picks, n, early, err);
+out:
+	for (k = 0; jobs && urls && k < m; k++) {
+		fetch_job_release(&jobs[k]);
+		strbuf_release(&urls[k]);
+	}
+	for (i = 0; early && i < n; i++)
+		strbuf_release(&early[i]);
+	free(jobs);
+	free(urls);
+	free(which);
+	free(early);
 	return r;
 }
 
@@ -1581,10 +1666,12 @@ int install_run(const struct install_options *o, struct install_result *res, str
 		if ((r = pick_from_repos(o, &t, &c, &picks[i], err)))
 			goto out;
 	}
+	if ((r = check_metadata_first(o, &t, picks, n, err)))
+		goto out;
 	if ((r = fetch_and_unpack(o, &t, &c, picks, n, res, err)))
 		goto out;
 	res->bundles = n;
-	if ((r = check_consistency(o, &t, picks, n, err)))
+	if ((r = check_consistency(o, &t, picks, n, NULL, err)))
 		goto out;
 	if (o->fetch_only)
 		goto out;

@@ -713,3 +713,89 @@ def test_progress_on_a_terminal_and_retries(burrow, tmp_path):
     finally:
         httpd.shutdown()
         httpd.server_close()
+
+
+# ---- PEP 658/714: metadata read before any wheel is downloaded ----
+
+def _metadata_index(tmp_path, wheels, html_names=()):
+    """A static simple index over root/: PEP 691 JSON (core-metadata with its
+    sha256) for most projects, PEP 503 HTML (data-dist-info-metadata) for
+    those in html_names; each wheel's METADATA served as WHEEL.metadata."""
+    import hashlib
+    import json
+    import zipfile
+    root = tmp_path / "root"
+    for w in wheels:
+        name = os.path.basename(w).split("-")[0].replace("_", "-").lower()
+        with zipfile.ZipFile(w) as z:
+            meta = z.read([n for n in z.namelist() if n.endswith(".dist-info/METADATA")][0])
+        (root / (os.path.basename(w) + ".metadata")).write_bytes(meta)
+        wh = hashlib.sha256(open(w, "rb").read()).hexdigest()
+        mh = hashlib.sha256(meta).hexdigest()
+        d = root / "simple" / name
+        d.mkdir(parents=True)
+        href = "../../" + os.path.basename(w)
+        if name in html_names:
+            (d / "index.html").write_text(
+                '<!DOCTYPE html><html><body><a href="%s#sha256=%s" '
+                'data-dist-info-metadata="sha256=%s">%s</a></body></html>\n'
+                % (href, wh, mh, os.path.basename(w)))
+        else:
+            (d / "index.json").write_text(json.dumps({
+                "meta": {"api-version": "1.1"}, "name": name,
+                "files": [{"filename": os.path.basename(w), "url": href,
+                           "hashes": {"sha256": wh}, "core-metadata": {"sha256": mh},
+                           "size": os.path.getsize(w)}]}))
+    return root
+
+
+def test_pep658_metadata_before_download(burrow, tmp_path):
+    import sys
+    sys.path.insert(0, os.path.dirname(__file__))
+    import badserver
+    from wheels import build_wheel, sha256_file
+    root = tmp_path / "root"
+    root.mkdir()
+    a = build_wheel(root, "alpha", "1.0", {"alpha.py": "A = 1\n"}, requires=["beta>=1"])
+    g = build_wheel(root, "gamma", "1.0", {"gamma.py": "G = 1\n", "gamma.bin": os.urandom(2 << 20)})
+    b = build_wheel(root, "beta", "1.0", {"beta.py": "B = 1\n"})
+    _metadata_index(tmp_path, [a, g, b], html_names=("gamma",))
+    srv, port = badserver.start(root=str(root), lifetime=120)
+    try:
+        url = "http://127.0.0.1:%d/simple/" % port
+
+        def manifest(pins):
+            m = tmp_path / "app.toml"
+            m.write_text('[env]\npython = "/usr/bin/python3"\n[[repository]]\nurl = "%s"\n' % url
+                         + "".join('[[bundle]]\nname = "%s"\nversion = "1.0"\n'
+                                   'hashes = ["sha256:%s"]\n' % (os.path.basename(w).split("-")[0],
+                                                                sha256_file(w)) for w in pins))
+            return m
+
+        def wheel_gets():
+            return sorted(p for p in srv.hits if p.endswith(".whl"))
+
+        # beta is missing from the pins: exit 4 with no wheel downloaded
+        p = burrow("create", tmp_path / "e1", "--manifest", manifest([a, g]))
+        assert p.returncode == 4, p.stderr
+        assert "alpha\"==1.0 requires beta>=1, which the manifest does not pin" in p.stderr, p.stderr
+        assert "/alpha-1.0-py3-none-any.whl.metadata" in srv.hits, srv.hits
+        assert "/gamma-1.0-py3-none-any.whl.metadata" in srv.hits, srv.hits  # the HTML form
+        assert wheel_gets() == [], srv.hits
+        assert not (tmp_path / "e1").exists()
+        # metadata that does not match the index's hash: exit 6, still no wheel
+        mf = root / "alpha-1.0-py3-none-any.whl.metadata"
+        good = mf.read_bytes()
+        mf.write_bytes(good.replace(b"Requires-Dist: beta>=1", b"Requires-Dist: beta>=9"))
+        p = burrow("create", tmp_path / "e2", "--manifest", manifest([a, g, b]))
+        assert p.returncode == 6 and "sha256 mismatch" in p.stderr, p.stderr
+        assert wheel_gets() == [], srv.hits
+        # the complete set: metadata first, then the wheels, and the env
+        mf.write_bytes(good)
+        p = burrow("create", tmp_path / "e3", "--manifest", manifest([a, g, b]))
+        assert p.returncode == 0, p.stderr
+        assert "burrow: metadata: 3 files (PEP 658)" in p.stderr, p.stderr
+        assert len(wheel_gets()) == 3, srv.hits
+    finally:
+        srv.shutdown()
+        srv.server_close()
