@@ -92,7 +92,8 @@ struct cmd_source {
 	const char *manifest, *python, *link_mode;
 	int compile;
 	struct cmd_list index_urls, find_links;
-	char *from_env[2]; /* copies of BURROW_INDEX_URL, BURROW_FIND_LINKS, cut up */
+	struct cmd_list extras, groups; /* --extra, --group (PEP 751 locks) */
+	char *from_env[2];              /* copies of BURROW_INDEX_URL, BURROW_FIND_LINKS, cut up */
 };
 /* Without --index-url (--find-links), the whitespace-separated URLs of
  * BURROW_INDEX_URL (BURROW_FIND_LINKS), as PIP_INDEX_URL and

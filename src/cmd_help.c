@@ -64,11 +64,24 @@ struct help_command {
 	     NULL,                                                                                 \
 	     "a flat folder of bundles to try after the manifest's own repositories (repeatable)", \
 	     NULL},                                                                                \
+	    {"--python",                                                                           \
+	     "PY",                                                                                 \
+	     KIND_FILE,                                                                            \
+	     NULL,                                                                                 \
+	     "the base interpreter (a path, a name on PATH, or a version such as 3.12; a pyenv "   \
+	     "shim stands for the interpreter it runs); default: [env].python, else the env's "    \
+	     "own",                                                                                \
+	     NULL},                                                                                \
+	    {"--extra",                                                                            \
+	     "NAME",                                                                               \
+	     KIND_WORD,                                                                            \
+	     NULL,                                                                                 \
+	     "a PEP 751 lock's extra to install ('NAME' in extras holds; repeatable)",             \
+	     NULL},                                                                                \
 	{                                                                                          \
-		"--python", "PY", KIND_FILE, NULL,                                                 \
-		    "the base interpreter (a path or a name on PATH); default: [env].python, "     \
-		    "else the "                                                                    \
-		    "env's own",                                                                   \
+		"--group", "NAME", KIND_WORD, NULL,                                                \
+		    "a PEP 751 lock's dependency group to install, instead of its "                \
+		    "default-groups ('NAME' in dependency_groups holds; repeatable)",              \
 		    NULL                                                                           \
 	}
 

@@ -1270,7 +1270,7 @@ static int stage_env(const struct install_options *o, const struct target *t, st
 		    noop_write(&facts, BURROW_VERSION, o->python,
 		               t->python ? t->py.executable : NULL, o->compile, trees, n) < 0)
 			r = error_set(err, BURROW_EFAIL, "out of memory");
-		else
+		else if (!o->nextras && !o->ngroups) /* the front cannot see a selection */
 			r = write_file(ed->staging_fd, ".burrow/noop", facts.buf, facts.len, err);
 		free(trees);
 	}
@@ -1431,8 +1431,14 @@ static int selected(const struct install_options *o, const struct target *t,
 
 	if (b->marker) {
 		struct pep508_marker *mk = NULL;
+		struct pep508_env env = t->env;
+		env.extras = o->extras;
+		env.nextras = o->nextras;
+		env.dependency_groups =
+		    o->ngroups ? o->groups : (const char *const *)o->m->default_groups;
+		env.ndependency_groups = o->ngroups ? o->ngroups : o->m->ndefault_groups;
 		if (pep508_marker_parse(b->marker, strlen(b->marker), &mk, &e) != 0 ||
-		    pep508_marker_eval(mk, &t->env, &result, &e) != 0) {
+		    pep508_marker_eval(mk, &env, &result, &e) != 0) {
 			where(o, b, &loc);
 			error_set(err, BURROW_EMANIFEST, "%s: marker \"%s\": %s", loc.buf,
 			          b->marker, e.buf);

@@ -39,6 +39,12 @@ struct install_options {
 	/* The manifest's bytes as read (kept as .burrow/manifest.toml), or
 	 * NULL: read m->path again. */
 	const struct strbuf *manifest_bytes;
+	/* --extra and --group: what a PEP 751 lock's markers see as extras
+	 * and dependency_groups (no --group: the lock's default-groups) */
+	const char *const *extras;
+	size_t nextras;
+	const char *const *groups;
+	size_t ngroups;
 	struct fetch_options fetch;
 	int wait_seconds;                 /* for the env lock */
 	int create;                       /* refuse an existing env */

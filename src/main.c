@@ -14,6 +14,7 @@
 #include "reqfile.h"
 #include "util/error.h"
 #include "util/fs.h"
+#include "util/sha256.h"
 #include "util/signals.h"
 
 #include <errno.h>
@@ -92,7 +93,7 @@ int cmd_source_option(int argc, char **argv, int *i, struct cmd_source *s)
 {
 	const char *a = argv[*i];
 	static const char *const names[] = {"--manifest", "--index-url", "--find-links",
-	                                    "--python"};
+	                                    "--python",   "--extra",     "--group"};
 	size_t k, n;
 	if (!strcmp(a, "--compile")) {
 		s->compile = 1;
@@ -102,7 +103,7 @@ int cmd_source_option(int argc, char **argv, int *i, struct cmd_source *s)
 		s->link_mode = a[11] == '=' ? a + 12 : argv[++*i];
 		return 1;
 	}
-	for (k = 0; k < 4; k++) {
+	for (k = 0; k < 6; k++) {
 		char *val;
 		n = strlen(names[k]);
 		if (strncmp(a, names[k], n) || (a[n] != '=' && a[n] != '\0'))
@@ -119,7 +120,11 @@ int cmd_source_option(int argc, char **argv, int *i, struct cmd_source *s)
 			s->manifest = val;
 		else if (k == 3)
 			s->python = val;
-		else if (cmd_list_add(k == 1 ? &s->index_urls : &s->find_links, val) < 0)
+		else if (cmd_list_add(k == 1   ? &s->index_urls
+		                      : k == 2 ? &s->find_links
+		                      : k == 4 ? &s->extras
+		                               : &s->groups,
+		                      val) < 0)
 			return -1;
 		return 1;
 	}
@@ -193,6 +198,49 @@ int cmd_link_mode(const struct cmd_source *s, enum install_link_mode *mode, stru
 	return 0;
 }
 
+/* --extra and --group select from a PEP 751 lock: each must be one the
+ * lock offers.  A selection is folded into the manifest's digest, so that
+ * the no-op check tells one selection from another. */
+static int cmd_selection(const struct cmd_source *s, struct manifest *m, struct strbuf *err)
+{
+	struct strbuf sel = STRBUF_INIT;
+	size_t k, j, pass;
+
+	if (!s->extras.n && !s->groups.n)
+		return 0;
+	if (!m->is_lock)
+		return error_set(err, BURROW_EUSAGE,
+		                 "%s: --extra and --group select from a PEP 751 lock "
+		                 "(pylock.toml), and this manifest is not one",
+		                 m->path ? m->path : "the manifest");
+	for (pass = 0; pass < 2; pass++) {
+		const struct cmd_list *want = pass ? &s->groups : &s->extras;
+		char **have = pass ? m->lock_groups : m->lock_extras;
+		size_t nhave = pass ? m->nlock_groups : m->nlock_extras;
+		for (k = 0; k < want->n; k++) {
+			for (j = 0; j < nhave && strcmp(have[j], want->v[k]); j++)
+				;
+			if (j == nhave) {
+				strbuf_reset(&sel);
+				for (j = 0; j < nhave; j++)
+					strbuf_addf(&sel, "%s%s", j ? ", " : "", have[j]);
+				error_set(err, BURROW_EUSAGE,
+				          "%s: the lock has no %s \"%s\" (%s: %s)", m->path,
+				          pass ? "dependency group" : "extra", want->v[k],
+				          pass ? "dependency-groups" : "extras",
+				          nhave ? sel.buf : "none");
+				strbuf_release(&sel);
+				return BURROW_EUSAGE;
+			}
+			strbuf_addf(&sel, "%s %s\n", pass ? "group" : "extra", want->v[k]);
+		}
+	}
+	strbuf_addf(&sel, "digest %s\n", m->digest);
+	sha256_buffer_hex(sel.buf, sel.len, m->digest);
+	strbuf_release(&sel);
+	return 0;
+}
+
 int cmd_load_manifest(struct cmd_source *s, struct manifest *m, struct strbuf *raw,
                       struct strbuf *err)
 {
@@ -200,6 +248,10 @@ int cmd_load_manifest(struct cmd_source *s, struct manifest *m, struct strbuf *r
 	int r;
 
 	if (s->manifest && (r = cmd_read_manifest(s->manifest, m, raw, err)))
+		return r;
+	if ((s->extras.n || s->groups.n) && !s->manifest)
+		return error_set(err, BURROW_EUSAGE, "--extra and --group need --manifest");
+	if ((r = cmd_selection(s, m, err)))
 		return r;
 	for (k = 0; k < s->index_urls.n; k++)
 		if ((r = manifest_add_repo(m, s->index_urls.v[k], err)))
@@ -241,6 +293,8 @@ int cmd_source_env(struct cmd_source *s)
 
 void cmd_source_release(struct cmd_source *s)
 {
+	free(s->extras.v);
+	free(s->groups.v);
 	free(s->from_env[0]);
 	free(s->from_env[1]);
 	free(s->index_urls.v);
@@ -329,6 +383,10 @@ int cmd_install_command(enum cmd_install_kind kind, int argc, char **argv)
 	}
 	if (!r) {
 		o.python = src.python;
+		o.extras = (const char *const *)src.extras.v;
+		o.nextras = src.extras.n;
+		o.groups = (const char *const *)src.groups.v;
+		o.ngroups = src.groups.n;
 		o.fetch_only = kind == CMD_FETCH;
 		o.m = src.manifest ? &m : NULL;
 		o.manifest_bytes = src.manifest ? &raw : NULL;

@@ -71,6 +71,9 @@ void manifest_release(struct manifest *m)
 	free(m->run_env);
 	free_strv(m->run_pass, m->nrun_pass);
 	free_strv(m->run_path, m->nrun_path);
+	free_strv(m->lock_extras, m->nlock_extras);
+	free_strv(m->lock_groups, m->nlock_groups);
+	free_strv(m->default_groups, m->ndefault_groups);
 	manifest_init(m);
 }
 

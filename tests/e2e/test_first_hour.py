@@ -799,3 +799,53 @@ def test_pep658_metadata_before_download(burrow, tmp_path):
     finally:
         srv.shutdown()
         srv.server_close()
+
+
+# ---- PEP 751: --extra and --group select from a pylock.toml ----
+
+def test_pylock_extras_and_groups(burrow, tmp_path):
+    import sys
+    sys.path.insert(0, os.path.dirname(__file__))
+    from wheels import build_wheel, sha256_file
+    wh = tmp_path / "wh"
+    wh.mkdir()
+    ws = {n: build_wheel(wh, n, "1.0", {n + ".py": "X = 1\n"})
+          for n in ("core", "app", "devtool", "webby")}
+    markers = {"core": None, "app": "'main' in dependency_groups",
+               "devtool": "'dev' in dependency_groups", "webby": "'web' in extras"}
+    lock = tmp_path / "pylock.toml"
+    lock.write_text(
+        'lock-version = "1.0"\ncreated-by = "test"\nextras = ["web"]\n'
+        'dependency-groups = ["main", "dev"]\ndefault-groups = ["main"]\n'
+        + "".join('[[packages]]\nname = "%s"\nversion = "1.0"\n%s'
+                  '[[packages.wheels]]\nname = "%s"\npath = "%s"\nhashes = { sha256 = "%s" }\n'
+                  % (n, 'marker = "%s"\n' % markers[n] if markers[n] else "",
+                     os.path.basename(w), w, sha256_file(w)) for n, w in ws.items()))
+    e = tmp_path / "env"
+    py = ["--python", "/usr/bin/python3"]
+
+    def listed():
+        return burrow("list", e, "--format", "freeze", check=0).stdout.split()
+
+    # no selection: the lock's default-groups
+    burrow("create", e, "--manifest", lock, *py, check=0)
+    assert listed() == ["app==1.0", "core==1.0"]
+    # --group replaces the default groups; --extra adds an extra
+    burrow("install", e, "--manifest", lock, *py, "--group", "dev", "--extra", "web", check=0)
+    assert listed() == ["core==1.0", "devtool==1.0", "webby==1.0"]
+    # the same manifest without a selection is not a no-op: back to the defaults
+    p = burrow("install", e, "--manifest", lock, *py, check=0)
+    assert "nothing to do" not in p.stderr
+    assert listed() == ["app==1.0", "core==1.0"]
+    p = burrow("install", e, "--manifest", lock, *py, "--group", "main", "--group", "dev", check=0)
+    assert listed() == ["app==1.0", "core==1.0", "devtool==1.0"]
+    # a name the lock does not offer, or a manifest that is no lock: usage errors
+    p = burrow("install", e, "--manifest", lock, *py, "--extra", "wbe")
+    assert p.returncode == 2 and 'the lock has no extra "wbe" (extras: web)' in p.stderr, p.stderr
+    p = burrow("install", e, "--manifest", lock, *py, "--group", "test")
+    assert p.returncode == 2 and "(dependency-groups: main, dev)" in p.stderr, p.stderr
+    req = tmp_path / "requirements.txt"
+    req.write_text("core==1.0 --hash=sha256:%s\n" % sha256_file(ws["core"]))
+    p = burrow("install", e, "--manifest", req, *py, "--extra", "web")
+    assert p.returncode == 2 and "is not one" in p.stderr, p.stderr
+    assert listed() == ["app==1.0", "core==1.0", "devtool==1.0"]
