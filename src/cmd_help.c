@@ -292,21 +292,33 @@ static const struct help_command *find_help(const char *name)
 	return NULL;
 }
 
+/* The next flag of "-o, --output" at *p: 1 with *flag and *len, 0 at the
+ * end. */
+static int next_flag(const char **p, const char **flag, size_t *len)
+{
+	while (**p == ',' || **p == ' ')
+		(*p)++;
+	if (!**p)
+		return 0;
+	*flag = *p;
+	*len = strcspn(*p, ", ");
+	*p += *len;
+	return 1;
+}
+
 /* ---- suggestions ---- */
 
 /* Adds each flag of "-o, --output" to v (at most max). */
 static size_t add_flags(const char *flags, char (*v)[32], size_t n, size_t max)
 {
-	while (*flags && n < max) {
-		size_t len = strcspn(flags, ",");
+	const char *fl;
+	size_t len;
+
+	while (n < max && next_flag(&flags, &fl, &len))
 		if (len < 32) {
-			memcpy(v[n], flags, len);
+			memcpy(v[n], fl, len);
 			v[n++][len] = '\0';
 		}
-		flags += len;
-		while (*flags == ',' || *flags == ' ')
-			flags++;
-	}
 	return n;
 }
 
@@ -844,10 +856,10 @@ static void zsh_options(FILE *f, const struct help_option *o, size_t n, const ch
 	size_t i;
 
 	for (i = 0; i < n && o[i].flags; i++) {
-		const char *p = o[i].flags;
-		while (*p) {
-			size_t k = strcspn(p, ", ");
-			fprintf(f, "    '%.*s%s[", (int)k, p, o[i].arg && p[1] == '-' ? "=" : "");
+		const char *p = o[i].flags, *fl;
+		size_t k;
+		while (next_flag(&p, &fl, &k)) {
+			fprintf(f, "    '%.*s%s[", (int)k, fl, o[i].arg && fl[1] == '-' ? "=" : "");
 			zsh_text(f, o[i].text);
 			fputc(']', f);
 			if (o[i].arg) {
@@ -859,9 +871,6 @@ static void zsh_options(FILE *f, const struct help_option *o, size_t n, const ch
 					fprintf(f, ":%s", zsh_action(o[i].kind));
 			}
 			fprintf(f, "'%s", eol);
-			p += k;
-			while (*p == ',' || *p == ' ')
-				p++;
 		}
 	}
 }
@@ -947,20 +956,14 @@ static void fish_options(FILE *f, const char *cond, const struct help_option *o,
 	size_t i;
 
 	for (i = 0; i < n && o[i].flags; i++) {
-		const char *p = o[i].flags;
+		const char *p = o[i].flags, *fl;
+		size_t k;
 		fputs("complete -c burrow", f);
 		if (cond)
 			fprintf(f, " -n '%s'", cond);
-		while (*p) {
-			size_t k = strcspn(p, ", ");
-			if (p[1] == '-')
-				fprintf(f, " -l %.*s", (int)k - 2, p + 2);
-			else
-				fprintf(f, " -s %.*s", (int)k - 1, p + 1);
-			p += k;
-			while (*p == ',' || *p == ' ')
-				p++;
-		}
+		while (next_flag(&p, &fl, &k))
+			fprintf(f, fl[1] == '-' ? " -l %.*s" : " -s %.*s",
+			        (int)k - (fl[1] == '-' ? 2 : 1), fl + (fl[1] == '-' ? 2 : 1));
 		if (o[i].arg) {
 			switch (o[i].kind) {
 			case KIND_FILE:
