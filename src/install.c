@@ -1581,6 +1581,60 @@ out:
 	return r;
 }
 
+int install_missing_hashes(const struct manifest *m, const struct fetch_options *fo,
+                           struct strbuf *out, struct strbuf *err)
+{
+	size_t bi, ri, i;
+	int r = 0;
+
+	for (bi = 0; bi < m->nbundles && !r; bi++) {
+		const struct manifest_bundle *b = &m->bundles[bi];
+		size_t found = 0, unknown = 0;
+		struct strbuf line = STRBUF_INIT;
+
+		if (b->nhashes)
+			continue;
+		strbuf_addf(&line, "%s==%s", b->name, b->version);
+		for (ri = 0; ri < m->nrepos && !r; ri++) {
+			struct repo_files files = {0};
+			struct strbuf lerr = STRBUF_INIT;
+			if ((r = repo_list(m->repos[ri].url, b->name, fo, NULL, &files, &lerr)))
+				error_set(err, r, "%s: %s", b->name, lerr.buf);
+			for (i = 0; !r && i < files.len; i++) {
+				const struct repo_file *f = &files.items[i];
+				struct filename_info fi;
+				char local[65];
+				const char *sha = f->sha256;
+				if (filename_parse(f->filename, &fi) != 0 ||
+				    !name_matches(fi.name, b->key) ||
+				    !versions_equal(fi.version, b->version))
+					continue;
+				if (!sha[0] && !strncmp(f->url, "file://", 7))
+					sha = local_sha256(f->url, local);
+				if (!sha[0]) {
+					unknown++;
+					continue;
+				}
+				if (!strstr(line.buf, sha)) {
+					strbuf_addf(&line, " --hash=sha256:%s", sha);
+					found++;
+				}
+			}
+			repo_files_release(&files);
+			strbuf_release(&lerr);
+		}
+		if (!found)
+			strbuf_addf(out, "# %s: %s\n", line.buf,
+			            unknown
+			                ? "offered without a hash: download it and run sha256sum"
+			                : "no repository offers it");
+		else
+			strbuf_addf(out, "%s\n", line.buf);
+		strbuf_release(&line);
+	}
+	return r;
+}
+
 int install_run(const struct install_options *o, struct install_result *res, struct strbuf *err)
 {
 	struct envdir ed;

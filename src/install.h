@@ -61,6 +61,15 @@ struct install_result {
 	enum install_link_mode link_mode; /* what linking used */
 };
 
+/* For a manifest read with allow_unhashed: appends to out, for each
+ * bundle without a hash, the line to paste, "NAME==VERSION
+ * --hash=sha256:H ..." with the hash of every file the repositories offer
+ * for that exact version (the index's, or computed for a local file), or
+ * "# NAME==VERSION: ..." when none is known.  Returns 0, or the error of a
+ * repository that could not be read. */
+int install_missing_hashes(const struct manifest *m, const struct fetch_options *fo,
+                           struct strbuf *out, struct strbuf *err);
+
 int install_run(const struct install_options *o, struct install_result *res, struct strbuf *err);
 
 #endif

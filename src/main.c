@@ -168,6 +168,7 @@ static int cmd_read_manifest(const char *path, struct manifest *m, struct strbuf
 		strbuf_add(&dir, path, (size_t)(slash - path));
 	}
 	f = cmd_manifest_format(stdin_ ? NULL : path, raw->buf, raw->len);
+	m->allow_unhashed = 1; /* requirements: the lines to paste (cmd_missing_hashes) */
 	if (f == CMD_MANIFEST_PYLOCK)
 		r = pylock_parse(raw->buf, raw->len, name, dir.buf, m, err);
 	else if (f == CMD_MANIFEST_REQUIREMENTS)
@@ -324,6 +325,30 @@ void cmd_install_summary(const char *what, const struct install_options *o,
 		        res->fetched);
 }
 
+/* Requirements without --hash: refused, as pip --require-hashes does, and
+ * as pip does, with the lines to paste (every file the repositories offer
+ * for the pinned version).  Returns BURROW_EMANIFEST (or the error of a
+ * repository that could not be read). */
+static int cmd_missing_hashes(const struct manifest *m, const struct install_options *o,
+                              struct strbuf *err)
+{
+	struct strbuf lines = STRBUF_INIT;
+	int r = install_missing_hashes(m, &o->fetch, &lines, err);
+
+	if (!r) {
+		if (cmd_progress_flush)
+			cmd_progress_flush();
+		fprintf(stderr,
+		        "burrow: %s: %zu requirement%s without --hash (hash-checking mode, as pip "
+		        "--require-hashes); the lines to paste, with the hashes of the files "
+		        "offered:\n%s",
+		        m->path, m->nunhashed, m->nunhashed == 1 ? "" : "s", lines.buf);
+		r = error_set(err, BURROW_EMANIFEST, "%s: requirements without --hash", m->path);
+	}
+	strbuf_release(&lines);
+	return r;
+}
+
 int cmd_install_command(enum cmd_install_kind kind, int argc, char **argv)
 {
 	static const char *const names[] = {"create", "install", "fetch"};
@@ -373,6 +398,8 @@ int cmd_install_command(enum cmd_install_kind kind, int argc, char **argv)
 		r = cmd_load_manifest(&src, &m, &raw, &err);
 	if (!r)
 		r = cmd_install_options(&o, &cache, &err);
+	if (!r && m.nunhashed)
+		r = cmd_missing_hashes(&m, &o, &err);
 	if (!r && kind != CMD_FETCH) {
 		o.env_path = env;
 		o.compile = src.compile;

@@ -830,7 +830,9 @@ static int requirement_line(struct rq_ctx *c, size_t start, size_t args_end, str
 		}
 		b.nhashes++;
 	}
-	if (!b.nhashes) {
+	if (!b.nhashes && c->ld->m->allow_unhashed) {
+		c->ld->m->nunhashed++;
+	} else if (!b.nhashes) {
 		r = fail_at(c, start,
 		            "requirement \"%s\": has no --hash (hash-checking mode, as pip "
 		            "--require-hashes)",

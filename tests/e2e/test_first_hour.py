@@ -849,3 +849,33 @@ def test_pylock_extras_and_groups(burrow, tmp_path):
     p = burrow("install", e, "--manifest", req, *py, "--extra", "web")
     assert p.returncode == 2 and "is not one" in p.stderr, p.stderr
     assert listed() == ["app==1.0", "core==1.0", "devtool==1.0"]
+
+
+# ---- a requirement without --hash: the line to paste, as pip prints it ----
+
+def test_missing_hash_prints_the_line_to_paste(burrow, tmp_path, server_factory):
+    import sys
+    sys.path.insert(0, os.path.dirname(__file__))
+    from wheels import build_wheel, sha256_file
+    wh, a, h = _wheels(tmp_path)
+    b = build_wheel(wh, "beta", "2.0", {"beta.py": "B = 2\n"})
+    req = tmp_path / "requirements.txt"
+    req.write_text("alpha==1.0 --hash=sha256:%s\nbeta==2.0\nghost==1.0\n" % h)
+    e = tmp_path / "env"
+    for repo in (["--find-links", wh], None):
+        if repo is None:  # the same over a loopback index (hashes from its pages)
+            burrow("index", wh, check=0)
+            repo = ["--index-url", server_factory(wh).url("simple/")]
+        p = burrow("create", e, "--python", "/usr/bin/python3", "--manifest", req, *repo)
+        assert p.returncode == 3, p.stderr
+        assert "2 requirements without --hash" in p.stderr, p.stderr
+        lines = p.stderr.splitlines()
+        assert "beta==2.0 --hash=sha256:%s" % sha256_file(b) in lines, lines
+        assert "# ghost==1.0: no repository offers it" in lines, lines
+        assert not e.exists()
+    # pasting the line makes the file valid
+    req.write_text("alpha==1.0 --hash=sha256:%s\nbeta==2.0 --hash=sha256:%s\n"
+                   % (h, sha256_file(b)))
+    p = burrow("create", e, "--python", "/usr/bin/python3", "--manifest", req,
+               "--find-links", wh)
+    assert p.returncode == 0, p.stderr
