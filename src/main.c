@@ -343,7 +343,16 @@ static int cmd_missing_hashes(const struct manifest *m, const struct install_opt
 		        "--require-hashes); the lines to paste, with the hashes of the files "
 		        "offered:\n%s",
 		        m->path, m->nunhashed, m->nunhashed == 1 ? "" : "s", lines.buf);
-		r = error_set(err, BURROW_EMANIFEST, "%s: requirements without --hash", m->path);
+		size_t k;
+		for (k = 0; k < m->nbundles && m->bundles[k].nhashes; k++)
+			;
+		r = error_set(err, BURROW_EMANIFEST,
+		              "%s:%d:%d: requirement \"%s\": has no --hash (hash-checking mode, as "
+		              "pip --require-hashes) (read as %s)",
+		              m->path, k < m->nbundles ? m->bundles[k].line : 1,
+		              k < m->nbundles ? m->bundles[k].column : 1,
+		              k < m->nbundles ? m->bundles[k].name : "?",
+		              cmd_manifest_format_name(CMD_MANIFEST_REQUIREMENTS));
 	}
 	strbuf_release(&lines);
 	return r;

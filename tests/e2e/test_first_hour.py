@@ -91,11 +91,12 @@ def test_requirements_under_any_name(burrow, tmp_path):
 
 def test_error_names_the_format(burrow, tmp_path):
     lock = tmp_path / "requirements.lock"
-    lock.write_text("alpha==1.0\n")
-    p = burrow("fetch", "--manifest", lock)
-    assert p.returncode == 3
-    assert "requirements.lock:1:" in p.stderr
-    assert "(read as a pip requirements file)" in p.stderr, p.stderr
+    for text in ("alpha>=1.0 --hash=sha256:%s\n" % ("0" * 64), "alpha==1.0\n"):
+        lock.write_text(text)
+        p = burrow("fetch", "--manifest", lock)
+        assert p.returncode == 3
+        assert "requirements.lock:1:1: " in p.stderr, p.stderr
+        assert "(read as a pip requirements file)" in p.stderr, p.stderr
     t = tmp_path / "app.conf"
     t.write_text('[env]\npython = 3\n')
     p = burrow("fetch", "--manifest", t)
