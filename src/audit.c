@@ -11,6 +11,7 @@
 #include "audit.h"
 
 #include "elfdeps.h"
+#include "envdir.h"
 #include "launch.h"
 #include "manifest.h"
 #include "python.h"
@@ -1753,7 +1754,9 @@ int audit_run(const char *env_path, unsigned checks, struct audit_report *out, s
 	strbuf_init(&c.site_dirs, 0);
 	strbuf_init(&c.elf_paths, 0);
 	if (!realpath(env_path, c.root))
-		return error_set(err, BURROW_EFAIL, "%s: %s", env_path, strerror(errno));
+		return errno == ENOENT
+		           ? error_set(err, BURROW_EFAIL, ENVDIR_NO_SUCH_ENV, env_path)
+		           : error_set(err, BURROW_EFAIL, "%s: %s", env_path, strerror(errno));
 	c.envfd = open(c.root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (c.envfd < 0)
 		return error_set(err, BURROW_EFAIL, "%s: %s", env_path, strerror(errno));

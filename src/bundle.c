@@ -13,6 +13,7 @@
 
 #include "metadata.h"
 #include "pathpolicy.h"
+#include "pep440.h"
 #include "record.h"
 #include "unpack.h"
 #include "util/error.h"
@@ -532,8 +533,11 @@ static int valid_project_name(const char *s)
 	return 1;
 }
 
+/* A PEP 440 version (what `index`, the resolver and pins compare) made of
+ * characters that are safe in a file name. */
 static int valid_version(const char *s)
 {
+	struct pep440_version v;
 	size_t n = strlen(s), i;
 
 	if (n == 0 || n > 100)
@@ -544,7 +548,7 @@ static int valid_version(const char *s)
 		      c == '.' || c == '+' || c == '!' || c == '_'))
 			return 0;
 	}
-	return 1;
+	return pep440_parse(s, &v) == 0;
 }
 
 static int valid_platform(const char *s)
@@ -936,7 +940,8 @@ int bundle_pack(const char *srcdir, const char *name, const char *version,
 		return error_set(err, BURROW_EUSAGE, "invalid bundle name \"%s\"", name);
 	if (!valid_version(version))
 		return error_set(err, BURROW_EUSAGE,
-		                 "invalid version \"%s\" (letters, digits and . + ! _ only)",
+		                 "invalid version \"%s\" (a PEP 440 version such as 1.2.0 or "
+		                 "2024.1.post1, of letters, digits and . + ! _ only)",
 		                 version);
 	if (!valid_platform(platform))
 		return error_set(err, BURROW_EUSAGE, "invalid platform tag \"%s\"", platform);

@@ -304,6 +304,21 @@ static void tmp_sweep(int root)
 	closedir(d);
 }
 
+/* The cache cannot be opened or made: an unwritable HOME (a container's
+ * USER without one, a read-only root) is the usual cause, so the message
+ * names the way out. */
+static int cannot_open(const char *path, struct strbuf *err)
+{
+	int e = errno;
+
+	if (e == EACCES || e == EPERM || e == EROFS || e == ENOTDIR)
+		return error_set(err, BURROW_EFAIL,
+		                 "cache %s: %s (give a writable cache with --cache-dir DIR or "
+		                 "BURROW_CACHE_DIR)",
+		                 path, strerror(e));
+	return error_set(err, BURROW_EFAIL, "cache %s: %s", path, strerror(e));
+}
+
 int cache_open(struct cache *c, const char *path, struct strbuf *err)
 {
 	struct strbuf db = STRBUF_INIT;
@@ -319,7 +334,7 @@ int cache_open(struct cache *c, const char *path, struct strbuf *err)
 	if (path[0] == '/' && c->dirfd < 0 && errno == ENOENT)
 		c->dirfd = open_top(path);
 	if (c->dirfd < 0) {
-		r = error_set(err, BURROW_EFAIL, "cache %s: %s", path, strerror(errno));
+		r = cannot_open(path, err);
 		goto fail;
 	}
 	if ((r = check_private(c->dirfd, path, "", err)))

@@ -32,8 +32,36 @@ int cmd_fail(int code, const struct strbuf *err);
  * failed write or close (a full disk, /dev/full, a closed pipe's EIO) is
  * printed and turns exit code 0 into 1; other codes stay. */
 int cmd_close_stdout(int code);
+/* What a manifest is, from its content: PEP 751 by its name (pylock.toml,
+ * pylock.NAME.toml, as the PEP names them) or a top-level lock-version
+ * key; burrow's TOML when its first statement is a table header or a
+ * "key = value"; a pip requirements file otherwise (a requirement, an
+ * option).  An empty file goes by its suffix (.txt, .in: requirements).
+ * name may be NULL (standard input). */
+enum cmd_manifest_format {
+	CMD_MANIFEST_TOML,
+	CMD_MANIFEST_PYLOCK,
+	CMD_MANIFEST_REQUIREMENTS,
+};
+enum cmd_manifest_format cmd_manifest_format(const char *name, const char *data, size_t len);
+/* "burrow's TOML manifest", "a PEP 751 lock file", "a pip requirements
+ * file": for messages. */
+const char *cmd_manifest_format_name(enum cmd_manifest_format f);
+/* The length of dir without its trailing slashes ("/" stays 1), to print
+ * dir "/" name without a "//" (-o wheelhouse/). */
+int cmd_dir_len(const char *dir);
 /* Prints a usage error for cmd and returns BURROW_EUSAGE. */
 int cmd_usage(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Prints "burrow CMD: unknown option OPT", with the closest option of CMD
+ * or the global ones when cmd_suggest_option is set (burrow-core sets it;
+ * the front binary has no help tables), and returns BURROW_EUSAGE. */
+int cmd_unknown_option(const char *cmd, const char *opt);
+extern const char *(*cmd_suggest_option)(const char *cmd, const char *opt);
+/* The option of command cmd (or a global option) closest to opt, or NULL
+ * (cmd_help.c, from the help tables). */
+const char *cmd_help_suggest_option(const char *cmd, const char *opt);
+/* The command closest to a mistyped name, or NULL (cmd_help.c). */
+const char *cmd_help_suggest_command(const char *name);
 /* Parses global options and exactly one operand (ENV or DIR) into *out:
  * 0, or BURROW_EUSAGE (printed; missing is the question asked when there
  * is none). */
@@ -45,6 +73,14 @@ int cmd_install_options(struct install_options *o, struct strbuf *cache_dir, str
 void cmd_progress(void *arg, const char *phase, const char *msg);
 /* fetch_options.progress: transfer counts for the live line. */
 void cmd_fetch_progress(void *arg, uint64_t bytes, size_t done, size_t total);
+/* "812 B", "101 KiB", "3.4 MiB", "1.25 GiB" into buf; returns buf. */
+const char *cmd_human_size(uint64_t n, char *buf, size_t len);
+/* fetch_options.detail and .retrying: the bytes expected and the file
+ * still downloading for the live line; a retry notice (on a terminal, and
+ * with -v in plain mode). */
+void cmd_fetch_detail(void *arg, uint64_t expected, const char *current);
+void cmd_fetch_retrying(void *arg, const char *url, int attempt, int attempts, long delay_ms,
+                        const char *why);
 /* Ends an open live progress line, so that what is printed next starts on
  * a line of its own; NULL until a live line was drawn.  cmd_fail calls it. */
 extern void (*cmd_progress_flush)(void);
@@ -63,13 +99,20 @@ struct cmd_source {
 	int compile;
 	int repair; /* install --repair */
 	struct cmd_list index_urls, find_links;
+	struct cmd_list extras, groups; /* --extra, --group (PEP 751 locks) */
+	char *from_env[2];              /* copies of BURROW_INDEX_URL, BURROW_FIND_LINKS, cut up */
 };
+/* Without --index-url (--find-links), the whitespace-separated URLs of
+ * BURROW_INDEX_URL (BURROW_FIND_LINKS), as PIP_INDEX_URL and
+ * PIP_FIND_LINKS: a flag wins over its variable.  -1 out of memory. */
+int cmd_source_env(struct cmd_source *s);
 /* Consumes a source option at argv[*i]: 1 consumed, 0 not one, -1 usage
  * error (printed). */
 int cmd_source_option(int argc, char **argv, int *i, struct cmd_source *s);
-/* Loads the manifest (or none) and appends the repositories given on the
+/* Loads the manifest (or none; raw gets its bytes) and appends the repositories given on the
  * command line after the manifest's own. */
-int cmd_load_manifest(struct cmd_source *s, struct manifest *m, struct strbuf *err);
+int cmd_load_manifest(struct cmd_source *s, struct manifest *m, struct strbuf *raw,
+                      struct strbuf *err);
 void cmd_source_release(struct cmd_source *s);
 /* The link mode from --link-mode or BURROW_LINK_MODE (BURROW_EUSAGE if
  * neither auto, reflink, hardlink nor copy). */

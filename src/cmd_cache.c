@@ -1,11 +1,14 @@
 /*
- * burrow cache dir|info|clean
+ * burrow cache dir|info|clean [--json]
+ *
+ * info prints sizes for people (KiB, MiB); --json gives exact numbers.
  */
 #include "cmd.h"
 
 #include "cache.h"
 #include "util/error.h"
 
+#include <json-c/json.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <string.h>
@@ -40,10 +43,27 @@ int cmd_cache(int argc, char **argv)
 	} else if (!r) {
 		r = cache_open(&c, dir.buf, &err);
 		if (!r && !strcmp(sub, "info")) {
-			printf("dir: %s\narchives: %lld (%lld bytes)\ntrees: %lld\n", dir.buf,
-			       count(&c, "SELECT count(*) FROM artifacts"),
-			       count(&c, "SELECT coalesce(sum(size), 0) FROM artifacts"),
-			       count(&c, "SELECT count(*) FROM trees"));
+			long long archives = count(&c, "SELECT count(*) FROM artifacts");
+			long long bytes = count(&c, "SELECT coalesce(sum(size), 0) FROM artifacts");
+			long long trees = count(&c, "SELECT count(*) FROM trees");
+			char size[32];
+			if (globals.json) {
+				json_object *o = json_object_new_object();
+				json_object_object_add(o, "dir", json_object_new_string(dir.buf));
+				json_object_object_add(o, "archives",
+				                       json_object_new_int64(archives));
+				json_object_object_add(o, "archive_bytes",
+				                       json_object_new_int64(bytes));
+				json_object_object_add(o, "trees", json_object_new_int64(trees));
+				printf("%s\n", json_object_to_json_string_ext(
+				                   o, JSON_C_TO_STRING_PRETTY |
+				                          JSON_C_TO_STRING_NOSLASHESCAPE));
+				json_object_put(o);
+			} else {
+				printf("dir: %s\narchives: %lld (%s)\ntrees: %lld\n", dir.buf,
+				       archives,
+				       cmd_human_size((uint64_t)bytes, size, sizeof(size)), trees);
+			}
 		} else if (!r) {
 			r = cache_clean(&c, &err);
 			if (!r && !globals.quiet)

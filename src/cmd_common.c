@@ -8,6 +8,7 @@
 #include "util/error.h"
 
 #include <errno.h>
+#include <ctype.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,6 +17,7 @@
 struct globals globals = {.wait_ms = 600000};
 
 void (*cmd_progress_flush)(void);
+const char *(*cmd_suggest_option)(const char *cmd, const char *opt);
 
 int cmd_fail(int code, const struct strbuf *err)
 {
@@ -61,6 +63,15 @@ int cmd_usage(const char *cmd, const char *fmt, ...)
 	return BURROW_EUSAGE;
 }
 
+int cmd_unknown_option(const char *cmd, const char *opt)
+{
+	const char *near = cmd_suggest_option ? cmd_suggest_option(cmd, opt) : NULL;
+
+	if (near)
+		return cmd_usage(cmd, "unknown option %s (did you mean %s?)", opt, near);
+	return cmd_usage(cmd, "unknown option %s", opt);
+}
+
 int cmd_one_operand(const char *cmd, int argc, char **argv, const char *missing, const char **out)
 {
 	int i, r;
@@ -72,13 +83,96 @@ int cmd_one_operand(const char *cmd, int argc, char **argv, const char *missing,
 				return BURROW_EUSAGE;
 			continue;
 		}
-		if (argv[i][0] == '-' || *out)
+		if (argv[i][0] == '-' && argv[i][1])
+			return cmd_unknown_option(cmd, argv[i]);
+		if (*out)
 			return cmd_usage(cmd, "unexpected argument %s", argv[i]);
 		*out = argv[i];
 	}
 	if (!*out)
 		return cmd_usage(cmd, "%s", missing);
 	return 0;
+}
+
+/* A bare or quoted TOML key, then '=' that is not "==": a TOML statement. */
+static int toml_key_line(const char *s, const char *end, const char **key_end)
+{
+	const char *p = s;
+
+	if (p < end && (*p == '"' || *p == '\'')) {
+		const char *q = memchr(p + 1, *p, (size_t)(end - p - 1));
+		if (!q)
+			return 0;
+		p = q + 1;
+	} else {
+		while (p < end &&
+		       (isalnum((unsigned char)*p) || *p == '_' || *p == '-' || *p == '.'))
+			p++;
+		if (p == s)
+			return 0;
+	}
+	*key_end = p;
+	while (p < end && (*p == ' ' || *p == '\t'))
+		p++;
+	return p < end && *p == '=' && (p + 1 == end || p[1] != '=');
+}
+
+enum cmd_manifest_format cmd_manifest_format(const char *name, const char *data, size_t len)
+{
+	const char *base = name ? strrchr(name, '/') : NULL, *p = data, *end = data + len;
+	enum cmd_manifest_format f = CMD_MANIFEST_TOML;
+	int seen = 0;
+	size_t n;
+
+	base = base ? base + 1 : name;
+	n = base ? strlen(base) : 0;
+	if (base && (!strcmp(base, "pylock.toml") ||
+	             (!strncmp(base, "pylock.", 7) && n > 12 && !strcmp(base + n - 5, ".toml"))))
+		return CMD_MANIFEST_PYLOCK;
+	if (len >= 3 && !memcmp(p, "\xef\xbb\xbf", 3))
+		p += 3;
+	while (p < end) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		const char *le = nl ? nl : end, *s = p, *key_end;
+		p = nl ? nl + 1 : end;
+		while (s < le && (*s == ' ' || *s == '\t' || *s == '\r'))
+			s++;
+		if (s == le || *s == '#')
+			continue;
+		if (*s == '[')
+			return seen ? f : CMD_MANIFEST_TOML; /* a table header: top level ends */
+		if (!toml_key_line(s, le, &key_end))
+			return seen ? f : CMD_MANIFEST_REQUIREMENTS;
+		seen = 1;
+		if ((size_t)(key_end - s) == 12 && !memcmp(s, "lock-version", 12))
+			f = CMD_MANIFEST_PYLOCK;
+	}
+	if (!seen && n > 4 && !strcmp(base + n - 4, ".txt"))
+		return CMD_MANIFEST_REQUIREMENTS;
+	if (!seen && n > 3 && !strcmp(base + n - 3, ".in"))
+		return CMD_MANIFEST_REQUIREMENTS;
+	return f;
+}
+
+const char *cmd_manifest_format_name(enum cmd_manifest_format f)
+{
+	switch (f) {
+	case CMD_MANIFEST_PYLOCK:
+		return "a PEP 751 lock file";
+	case CMD_MANIFEST_REQUIREMENTS:
+		return "a pip requirements file";
+	default:
+		return "burrow's TOML manifest";
+	}
+}
+
+int cmd_dir_len(const char *dir)
+{
+	size_t n = strlen(dir);
+
+	while (n > 1 && dir[n - 1] == '/')
+		n--;
+	return (int)n;
 }
 
 int cmd_list_add(struct cmd_list *l, char *s)

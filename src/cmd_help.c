@@ -1,12 +1,12 @@
 /*
- * burrow help [COMMAND] | --man | --completion bash
+ * burrow help [COMMAND] | --man | --completion bash|zsh|fish
  *
  * The one source of burrow's documentation: the tables below (every
  * command's synopsis, text and options; the global options with their
  * environment variables) together with main.c's command table.  From them
  * come the overview (`burrow help`, `burrow --help`), each command's help,
- * the man page (`burrow help --man`, troff for `make man`) and the bash
- * completion script (`burrow help --completion bash`).  A command in
+ * the man page (`burrow help --man`, troff for `make man`) and the bash,
+ * zsh and fish completion scripts (`burrow help --completion SHELL`).  A command in
  * main.c's table without an entry here is a bug that `burrow help` and the
  * e2e tests report.
  */
@@ -14,6 +14,7 @@
 
 #include "install.h"
 #include "util/error.h"
+#include "util/suggest.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -63,11 +64,24 @@ struct help_command {
 	     NULL,                                                                                 \
 	     "a flat folder of bundles to try after the manifest's own repositories (repeatable)", \
 	     NULL},                                                                                \
+	    {"--python",                                                                           \
+	     "PY",                                                                                 \
+	     KIND_FILE,                                                                            \
+	     NULL,                                                                                 \
+	     "the base interpreter (a path, a name on PATH, or a version such as 3.12; a pyenv "   \
+	     "shim stands for the interpreter it runs); default: [env].python, else the env's "    \
+	     "own",                                                                                \
+	     NULL},                                                                                \
+	    {"--extra",                                                                            \
+	     "NAME",                                                                               \
+	     KIND_WORD,                                                                            \
+	     NULL,                                                                                 \
+	     "a PEP 751 lock's extra to install ('NAME' in extras holds; repeatable)",             \
+	     NULL},                                                                                \
 	{                                                                                          \
-		"--python", "PY", KIND_FILE, NULL,                                                 \
-		    "the base interpreter (a path or a name on PATH); default: [env].python, "     \
-		    "else the "                                                                    \
-		    "env's own",                                                                   \
+		"--group", "NAME", KIND_WORD, NULL,                                                \
+		    "a PEP 751 lock's dependency group to install, instead of its "                \
+		    "default-groups ('NAME' in dependency_groups holds; repeatable)",              \
 		    NULL                                                                           \
 	}
 
@@ -127,7 +141,7 @@ static const struct help_command help_commands[] = {
       {"--repair", NULL, KIND_NONE, NULL,
        "re-verify every file of ENV and rebuild it when one was edited, added or removed", NULL}}},
     {"fetch",
-     "--manifest M [--index-url URL]... [--find-links DIR]...",
+     "--manifest M [--python PY] [--index-url URL]... [--find-links DIR]...",
      "Downloads, verifies and unpacks the manifest's bundles into the cache and touches no env: "
      "for a build stage, or before going offline.",
      KIND_NONE,
@@ -165,12 +179,17 @@ static const struct help_command help_commands[] = {
      {ENV_OPTIONS,
       {"-0", NULL, KIND_NONE, NULL, "end each entry with a NUL, not a newline", NULL}}},
     {"list",
-     "ENV [--json]",
+     "ENV [--json] [--format columns|freeze|json|requirements]",
      "Lists the bundles ENV holds: name and version, or with --json their name, version, kind "
-     "and sha256.",
+     "and sha256.  --format freeze prints NAME==VERSION lines (pip freeze); --format "
+     "requirements adds each installed file's --hash, a hash-checking requirements file that "
+     "re-creates the env elsewhere (burrow create ENV2 --manifest FILE --find-links ...; the "
+     "hash pins the very file installed here, so another platform needs its own).",
      KIND_DIR,
      NULL,
-     {{"--json", NULL, KIND_NONE, NULL, "print a JSON array", NULL}}},
+     {{"--json", NULL, KIND_NONE, NULL, "print a JSON array (as --format json)", NULL},
+      {"--format", "columns|freeze|json|requirements", KIND_CHOICE,
+       "columns freeze json requirements", "what to print (default columns: NAME VERSION)", NULL}}},
     {"check",
      "ENV [--json]",
      "Checks ENV: integrity (every recorded file with its recorded sha256 and mode; nothing "
@@ -223,14 +242,17 @@ static const struct help_command help_commands[] = {
      "dir info clean",
      {{NULL, NULL, KIND_NONE, NULL, NULL, NULL}}},
     {"help",
-     "[COMMAND]\n--man\n--completion bash",
+     "[COMMAND]\n--man\n--completion bash|zsh|fish",
      "Shows the commands, or one command's options.  --man prints this help as a troff man "
      "page (man -l -); --completion bash prints a bash completion script (source it, or put it "
-     "in /usr/share/bash-completion/completions/burrow).",
+     "in /usr/share/bash-completion/completions/burrow); --completion zsh a zsh one (as _burrow "
+     "on $fpath, or source it); --completion fish a fish one (in "
+     "~/.config/fish/completions/burrow.fish).",
      KIND_CHOICE,
      NULL, /* the command names */
      {{"--man", NULL, KIND_NONE, NULL, "print the man page", NULL},
-      {"--completion", "SHELL", KIND_CHOICE, "bash", "print a completion script (bash)", NULL}}},
+      {"--completion", "SHELL", KIND_CHOICE, "bash zsh fish",
+       "print a completion script (bash, zsh or fish)", NULL}}},
 };
 
 static const struct help_option help_globals[] = {
@@ -258,6 +280,36 @@ static const struct help_option help_globals[] = {
 
 #define COUNT(a) (sizeof(a) / sizeof((a)[0]))
 
+/* The variables beyond the global options' own (each BURROW_* variable
+ * burrow reads is here or in help_globals: the e2e tests check it). */
+static const char *const more_env[][2] = {
+    {"BURROW_LINK_MODE", "as --link-mode of create and install"},
+    {"BURROW_INDEX_URL",
+     "as --index-url of create, install and fetch (URLs separated by whitespace); "
+     "unused when --index-url is given"},
+    {"BURROW_FIND_LINKS",
+     "as --find-links of create, install and fetch (separated by whitespace); unused when "
+     "--find-links is given"},
+    {"BURROW_CONNECT_TIMEOUT", "seconds to connect (default 30)"},
+    {"BURROW_STALL_TIMEOUT",
+     "seconds below 1 KiB/s before a transfer is abandoned as stalled (default 30)"},
+    {"BURROW_TIMEOUT",
+     "overall seconds per transfer, retries included, for index pages and artifacts alike "
+     "(default 60 for an index page, 900 for an artifact): a server trickling a page just above "
+     "the stall limit is cut"},
+    {"BURROW_RETRIES",
+     "extra attempts of a download after the first on 408, 429, 5xx and transient errors "
+     "(default 4); the waits between attempts, backoff and Retry-After together, add up to at "
+     "most 60 s per download, and a Retry-After asking for more than is left fails the "
+     "download at once"},
+    {"NETRC", "the credentials file (default $HOME/.netrc), as for curl and pip; a page fetched "
+              "with credentials is never stored in the cache"},
+    {"SSL_CERT_FILE", "as --cacert, when BURROW_CACERT is not set"},
+    {"XDG_CACHE_HOME", "the cache is $XDG_CACHE_HOME/burrow unless BURROW_CACHE_DIR is set"},
+    {"SOURCE_DATE_EPOCH", "the timestamps pack writes"},
+    {"NO_COLOR", "burrow uses no colour; the variable passes through to the app"},
+};
+
 static const struct help_command *find_help(const char *name)
 {
 	size_t i;
@@ -266,6 +318,67 @@ static const struct help_command *find_help(const char *name)
 		if (!strcmp(help_commands[i].name, name))
 			return &help_commands[i];
 	return NULL;
+}
+
+/* The next flag of "-o, --output" at *p: 1 with *flag and *len, 0 at the
+ * end. */
+static int next_flag(const char **p, const char **flag, size_t *len)
+{
+	while (**p == ',' || **p == ' ')
+		(*p)++;
+	if (!**p)
+		return 0;
+	*flag = *p;
+	*len = strcspn(*p, ", ");
+	*p += *len;
+	return 1;
+}
+
+/* ---- suggestions ---- */
+
+/* Adds each flag of "-o, --output" to v (at most max). */
+static size_t add_flags(const char *flags, char (*v)[32], size_t n, size_t max)
+{
+	const char *fl;
+	size_t len;
+
+	while (n < max && next_flag(&flags, &fl, &len))
+		if (len < 32) {
+			memcpy(v[n], fl, len);
+			v[n++][len] = '\0';
+		}
+	return n;
+}
+
+const char *cmd_help_suggest_option(const char *cmd, const char *opt)
+{
+	static char flags[HELP_MAX_OPTIONS * 2 + COUNT(help_globals) * 2][32];
+	const char *v[COUNT(flags)];
+	const struct help_command *h = cmd ? find_help(cmd) : NULL;
+	char word[SUGGEST_MAX_LEN + 1];
+	size_t n = 0, i, len = strcspn(opt, "=");
+
+	if (len > SUGGEST_MAX_LEN)
+		return NULL;
+	memcpy(word, opt, len); /* --manifets=x: the name before '=' */
+	word[len] = '\0';
+	for (i = 0; h && i < HELP_MAX_OPTIONS && h->options[i].flags; i++)
+		n = add_flags(h->options[i].flags, flags, n, COUNT(flags));
+	for (i = 0; i < COUNT(help_globals); i++)
+		n = add_flags(help_globals[i].flags, flags, n, COUNT(flags));
+	for (i = 0; i < n; i++)
+		v[i] = flags[i];
+	return suggest_closest(word, v, n);
+}
+
+const char *cmd_help_suggest_command(const char *name)
+{
+	const char *v[32];
+	size_t i, n = cmd_ncommands < COUNT(v) ? cmd_ncommands : COUNT(v);
+
+	for (i = 0; i < n; i++)
+		v[i] = cmd_commands[i].name;
+	return suggest_closest(name, v, n);
 }
 
 /* ---- text ---- */
@@ -335,6 +448,12 @@ void cmd_help_overview(FILE *f)
 	fprintf(f, "\nglobal options (before or after COMMAND; [VAR]: also set by VAR):\n");
 	for (i = 0; i < COUNT(help_globals); i++)
 		option_text(f, &help_globals[i]);
+	fprintf(f, "\nenvironment (beyond the [VAR]s above):\n");
+	for (i = 0; i < COUNT(more_env); i++) {
+		struct help_option o = {more_env[i][0], NULL,           KIND_NONE,
+		                        NULL,           more_env[i][1], NULL};
+		option_text(f, &o);
+	}
 	fprintf(f,
 	        "\nburrow help COMMAND shows a command's options; burrow help --man the manual.\n");
 }
@@ -412,28 +531,6 @@ static void man_option(FILE *f, const struct help_option *o)
 	}
 	fputc('\n', f);
 }
-
-static const char *const more_env[][2] = {
-    {"BURROW_LINK_MODE", "as --link-mode of create and install"},
-    {"BURROW_CONNECT_TIMEOUT", "seconds to connect (default 30)"},
-    {"BURROW_STALL_TIMEOUT", "seconds below 1 KiB/s before a transfer is abandoned (default 30)"},
-    {"BURROW_TIMEOUT",
-     "overall seconds per transfer, retries included, for index pages and artifacts alike "
-     "(default 60 for an index page, 900 for an artifact): a server trickling a page just above "
-     "the stall limit is cut"},
-    {"BURROW_RETRIES", "extra attempts after the first on 408, 429, 5xx and transient errors "
-                       "(default 4)"},
-    {"HOME", "credentials for a repository's host come from $HOME/.netrc; a page fetched with "
-             "them is never stored in the cache"},
-    {"SSL_CERT_FILE", "as --cacert, when BURROW_CACERT is not set"},
-    {"XDG_CACHE_HOME", "the cache is $XDG_CACHE_HOME/burrow unless BURROW_CACHE_DIR is set"},
-    {"SOURCE_DATE_EPOCH", "the timestamps pack writes"},
-    {"NO_COLOR", "burrow uses no colour; the variable passes through to the app"},
-    {"BURROW_RETRIES",
-     "extra attempts of a download after the first (default 4); the waits between attempts, "
-     "backoff and Retry-After together, add up to at most 60 s per download, and a "
-     "Retry-After asking for more than is left fails the download at once"},
-};
 
 static const char *const exit_codes[][2] = {
     {"0", "success"},
@@ -750,6 +847,218 @@ static void completion_bash(FILE *f)
 	      f);
 }
 
+/* ---- zsh and fish ---- */
+
+/* text with the characters zsh's _arguments specs and single quotes give
+ * a meaning to escaped: ' [ ] : \ */
+static void zsh_text(FILE *f, const char *s)
+{
+	for (; *s; s++) {
+		if (*s == '\'')
+			fputs("'\\''", f);
+		else if (*s == '[' || *s == ']' || *s == ':' || *s == '\\')
+			fprintf(f, "\\%c", *s);
+		else if (*s == '\n')
+			fputc(' ', f);
+		else
+			fputc(*s, f);
+	}
+}
+
+/* The _arguments action completing a value of that kind. */
+static const char *zsh_action(enum help_kind kind)
+{
+	switch (kind) {
+	case KIND_FILE:
+		return "_files";
+	case KIND_DIR:
+		return "_files -/";
+	case KIND_USER:
+		return "_users";
+	default:
+		return " ";
+	}
+}
+
+/* One _arguments spec per flag of each option in o, each line ending in
+ * eol. */
+static void zsh_options(FILE *f, const struct help_option *o, size_t n, const char *eol)
+{
+	size_t i;
+
+	for (i = 0; i < n && o[i].flags; i++) {
+		const char *p = o[i].flags, *fl;
+		size_t k;
+		while (next_flag(&p, &fl, &k)) {
+			fprintf(f, "    '%.*s%s[", (int)k, fl, o[i].arg && fl[1] == '-' ? "=" : "");
+			zsh_text(f, o[i].text);
+			fputc(']', f);
+			if (o[i].arg) {
+				fputc(':', f);
+				zsh_text(f, o[i].arg);
+				if (o[i].kind == KIND_CHOICE)
+					fprintf(f, ":(%s)", o[i].choices);
+				else
+					fprintf(f, ":%s", zsh_action(o[i].kind));
+			}
+			fprintf(f, "'%s", eol);
+		}
+	}
+}
+
+static void completion_zsh(FILE *f)
+{
+	size_t i, k;
+
+	fputs("#compdef burrow\n"
+	      "# zsh completion for burrow, generated by `burrow help --completion zsh`\n"
+	      "# (from the same tables as burrow help and the man page).  Put it on $fpath\n"
+	      "# as _burrow, or: source <(burrow help --completion zsh)\n"
+	      "_burrow() {\n"
+	      "  local curcontext=\"$curcontext\" state line ret=1\n"
+	      "  local -a globals commands\n"
+	      "  globals=(\n",
+	      f);
+	zsh_options(f, help_globals, COUNT(help_globals), "\n");
+	fputs("  )\n  commands=(\n", f);
+	for (i = 0; i < cmd_ncommands; i++) {
+		fprintf(f, "    '%s:", cmd_commands[i].name);
+		zsh_text(f, cmd_commands[i].summary);
+		fputs("'\n", f);
+	}
+	fputs("  )\n"
+	      "  _arguments -C $globals '1:command:->command' '*::arg:->args' && ret=0\n"
+	      "  case $state in\n"
+	      "  command) _describe -t commands 'burrow command' commands && ret=0 ;;\n"
+	      "  args)\n"
+	      "    case $line[1] in\n",
+	      f);
+	for (i = 0; i < COUNT(help_commands); i++) {
+		const struct help_command *h = &help_commands[i];
+		fprintf(f, "    %s)\n      _arguments $globals \\\n", h->name);
+		zsh_options(f, h->options, HELP_MAX_OPTIONS, " \\\n");
+		switch (h->operand) {
+		case KIND_DIR:
+			fputs("    '1:ENV or DIR:_files -/'", f);
+			break;
+		case KIND_FILE:
+			fputs("    '1:file:_files'", f);
+			break;
+		case KIND_CHOICE:
+			if (h->operand_words) {
+				fprintf(f, "    '1:what:(%s)'", h->operand_words);
+				break;
+			}
+			fputs("    '1:command:(", f);
+			for (k = 0; k < cmd_ncommands; k++)
+				fprintf(f, "%s%s", k ? " " : "", cmd_commands[k].name);
+			fputs(")'", f);
+			break;
+		default:
+			fputs("    '1: : '", f);
+			break;
+		}
+		if (!strcmp(h->name, "run"))
+			fputs(" \\\n    '*::command:_normal'", f);
+		fputs(" && ret=0\n      ;;\n", f);
+	}
+	fputs("    esac ;;\n"
+	      "  esac\n"
+	      "  return ret\n"
+	      "}\n"
+	      "if [[ $zsh_eval_context[-1] == loadautofunc ]]; then _burrow \"$@\"; "
+	      "else compdef _burrow burrow; fi\n",
+	      f);
+}
+
+/* text inside fish's single quotes: ' and \ escaped */
+static void fish_text(FILE *f, const char *s)
+{
+	for (; *s; s++) {
+		if (*s == '\'' || *s == '\\')
+			fputc('\\', f);
+		fputc(*s == '\n' ? ' ' : *s, f);
+	}
+}
+
+/* One complete line per option of o, under condition cond (or none). */
+static void fish_options(FILE *f, const char *cond, const struct help_option *o, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n && o[i].flags; i++) {
+		const char *p = o[i].flags, *fl;
+		size_t k;
+		fputs("complete -c burrow", f);
+		if (cond)
+			fprintf(f, " -n '%s'", cond);
+		while (next_flag(&p, &fl, &k))
+			fprintf(f, fl[1] == '-' ? " -l %.*s" : " -s %.*s",
+			        (int)k - (fl[1] == '-' ? 2 : 1), fl + (fl[1] == '-' ? 2 : 1));
+		if (o[i].arg) {
+			switch (o[i].kind) {
+			case KIND_FILE:
+				fputs(" -r -F", f);
+				break;
+			case KIND_DIR:
+				fputs(" -x -a '(__fish_complete_directories)'", f);
+				break;
+			case KIND_USER:
+				fputs(" -x -a '(__fish_complete_users)'", f);
+				break;
+			case KIND_CHOICE:
+				fprintf(f, " -x -a '%s'", o[i].choices);
+				break;
+			default:
+				fputs(" -x", f);
+				break;
+			}
+		}
+		fputs(" -d '", f);
+		fish_text(f, o[i].text);
+		fputs("'\n", f);
+	}
+}
+
+static void completion_fish(FILE *f)
+{
+	char cond[64];
+	size_t i, k;
+
+	fputs("# fish completion for burrow, generated by `burrow help --completion fish`\n"
+	      "# (from the same tables as burrow help and the man page).  Put it in\n"
+	      "# ~/.config/fish/completions/burrow.fish, or: burrow help --completion fish | "
+	      "source\n"
+	      "complete -c burrow -f\n",
+	      f);
+	fish_options(f, NULL, help_globals, COUNT(help_globals));
+	for (i = 0; i < cmd_ncommands; i++) {
+		fprintf(f, "complete -c burrow -n __fish_use_subcommand -a %s -d '",
+		        cmd_commands[i].name);
+		fish_text(f, cmd_commands[i].summary);
+		fputs("'\n", f);
+	}
+	for (i = 0; i < COUNT(help_commands); i++) {
+		const struct help_command *h = &help_commands[i];
+		snprintf(cond, sizeof(cond), "__fish_seen_subcommand_from %s", h->name);
+		fish_options(f, cond, h->options, HELP_MAX_OPTIONS);
+		if (h->operand == KIND_DIR) {
+			fprintf(f,
+			        "complete -c burrow -n '%s' -a '(__fish_complete_directories)'\n",
+			        cond);
+		} else if (h->operand == KIND_FILE) {
+			fprintf(f, "complete -c burrow -n '%s' -F\n", cond);
+		} else if (h->operand == KIND_CHOICE && h->operand_words) {
+			fprintf(f, "complete -c burrow -n '%s' -a '%s'\n", cond, h->operand_words);
+		} else if (h->operand == KIND_CHOICE) {
+			fprintf(f, "complete -c burrow -n '%s' -a '", cond);
+			for (k = 0; k < cmd_ncommands; k++)
+				fprintf(f, "%s%s", k ? " " : "", cmd_commands[k].name);
+			fputs("'\n", f);
+		}
+	}
+}
+
 int cmd_help(int argc, char **argv)
 {
 	const struct help_command *h;
@@ -765,20 +1074,27 @@ int cmd_help(int argc, char **argv)
 	}
 	if (!strncmp(argv[1], "--completion", 12)) {
 		const char *shell = argv[1][12] == '=' ? argv[1] + 13 : argc > 2 ? argv[2] : "bash";
-		if (strcmp(shell, "bash"))
-			return cmd_usage("help", "--completion: only bash is supported");
-		completion_bash(stdout);
+		if (!strcmp(shell, "bash"))
+			completion_bash(stdout);
+		else if (!strcmp(shell, "zsh"))
+			completion_zsh(stdout);
+		else if (!strcmp(shell, "fish"))
+			completion_fish(stdout);
+		else
+			return cmd_usage("help", "--completion: bash, zsh or fish");
 		return fflush(stdout) ? BURROW_EFAIL : 0;
 	}
 	if (argv[1][0] == '-')
-		return cmd_usage("help", "unknown option %s", argv[1]);
+		return cmd_unknown_option("help", argv[1]);
 	for (i = 0; i < cmd_ncommands; i++)
 		if (!strcmp(cmd_commands[i].name, argv[1]))
 			break;
 	if (i == cmd_ncommands) {
 		struct strbuf e = STRBUF_INIT;
+		const char *near = cmd_help_suggest_command(argv[1]);
 		strbuf_add_escaped(&e, argv[1], strlen(argv[1]));
-		fprintf(stderr, "burrow: no such command \"%s\"\n", e.buf);
+		fprintf(stderr, "burrow: no such command \"%s\"%s%s%s\n", e.buf,
+		        near ? " (did you mean \"" : "", near ? near : "", near ? "\"?)" : "");
 		strbuf_release(&e);
 		return BURROW_EUSAGE;
 	}

@@ -22,8 +22,9 @@ int cmd_index(int argc, char **argv)
 		return r;
 	r = repo_write_index(dir, &nproj, &nfiles, &err);
 	if (!r && !globals.quiet)
-		fprintf(stderr, "burrow: indexed %zu file%s of %zu project%s in %s/simple/\n",
-		        nfiles, nfiles == 1 ? "" : "s", nproj, nproj == 1 ? "" : "s", dir);
+		fprintf(stderr, "burrow: indexed %zu file%s of %zu project%s in %.*s/simple/\n",
+		        nfiles, nfiles == 1 ? "" : "s", nproj, nproj == 1 ? "" : "s",
+		        cmd_dir_len(dir), dir);
 	cmd_fail(r, &err);
 	strbuf_release(&err);
 	return r;

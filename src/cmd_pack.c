@@ -54,7 +54,9 @@ int cmd_pack(int argc, char **argv)
 				cmd_list_add(&req, argv[++i]);
 			continue;
 		}
-		if (a[0] == '-' || dir)
+		if (a[0] == '-' && a[1])
+			return cmd_unknown_option("pack", a);
+		if (dir)
 			return cmd_usage("pack", "unexpected argument %s", a);
 		dir = a;
 	}
@@ -72,7 +74,8 @@ int cmd_pack(int argc, char **argv)
 	if (warn.len && !globals.quiet)
 		fprintf(stderr, "%s%s", warn.buf, warn.buf[warn.len - 1] == '\n' ? "" : "\n");
 	if (!r)
-		printf("%s/%s\n", outdir, out.buf);
+		printf("%.*s%s%s\n", cmd_dir_len(outdir), outdir, strcmp(outdir, "/") ? "/" : "",
+		       out.buf);
 	cmd_fail(r, &err);
 	strbuf_release(&err);
 	strbuf_release(&out);

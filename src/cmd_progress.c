@@ -10,10 +10,14 @@
  *    never a carriage return or an escape sequence;
  *  - live (auto on a terminal): one status line per phase, rewritten in
  *    place with '\r' (the phase, a count, and for transfers the files done,
- *    the bytes and the rate), cut to the terminal's width and padded with
+ *    the bytes of the total and the percent when every size is known, the
+ *    rate, and the file still downloading), cut to the terminal's width and padded with
  *    spaces over what it replaces, finished with a newline when the phase
  *    changes, before a warning and before any error (cmd_fail calls
  *    cmd_progress_flush).
+ * A transfer that will be tried again gets a line of its own ("burrow:
+ * retrying FILE (attempt 2 of 5, in 0.5 s): WHY") on a terminal, and in
+ * plain mode with -v.
  * No colour anywhere, so NO_COLOR has nothing to turn off.  Control bytes
  * in messages (file names come from repositories) are shown as '?'.
  * Events may come from install's unpack threads: one mutex guards the
@@ -44,8 +48,10 @@ static struct {
 	int xfer;                   /* transfers reported in this phase */
 	uint64_t bytes, base_bytes; /* this fetch_run call / earlier calls */
 	size_t done, total, base_done, base_total;
-	size_t held;        /* unpack events held back while downloads run */
-	char held_msg[512]; /* the last of them */
+	uint64_t expected, base_expected; /* bytes in all when known, else 0 */
+	char current[256];                /* the file still downloading, or "" */
+	size_t held;                      /* unpack events held back while downloads run */
+	char held_msg[512];               /* the last of them */
 } st;
 
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
@@ -96,7 +102,7 @@ static void add_fmt(char *line, size_t cap, size_t *len, const char *fmt, ...)
 	add_clean(line, cap, len, tmp);
 }
 
-static const char *human(uint64_t n, char *buf, size_t len)
+const char *cmd_human_size(uint64_t n, char *buf, size_t len)
 {
 	if (n < 1024)
 		snprintf(buf, len, "%u B", (unsigned)n);
@@ -135,11 +141,21 @@ static void draw(void)
 		uint64_t bytes = st.base_bytes + st.bytes;
 		int64_t ms = now_ms() - st.start_ms;
 
+		uint64_t expected = st.expected ? st.base_expected + st.expected : 0;
+
 		add_fmt(line, sizeof(line), &len, " (%zu/%zu done, %s", st.base_done + st.done,
-		        st.base_total + st.total, human(bytes, a, sizeof(a)));
+		        st.base_total + st.total, cmd_human_size(bytes, a, sizeof(a)));
+		if (expected >= bytes && expected > 0)
+			add_fmt(line, sizeof(line), &len, " of %s, %u%%",
+			        cmd_human_size(expected, b, sizeof(b)),
+			        (unsigned)(bytes * 100 / expected));
 		if (ms >= 200)
 			add_fmt(line, sizeof(line), &len, ", %s/s",
-			        human(bytes * 1000 / (uint64_t)ms, b, sizeof(b)));
+			        cmd_human_size(bytes * 1000 / (uint64_t)ms, b, sizeof(b)));
+		if (st.current[0] && st.done < st.total) {
+			add_clean(line, sizeof(line), &len, "; ");
+			add_clean(line, sizeof(line), &len, st.current);
+		}
 		add_clean(line, sizeof(line), &len, ")");
 	}
 	/* one row only: '\r' goes back to the start of the last row */
@@ -210,6 +226,8 @@ static void new_phase(const char *phase)
 	st.xfer = 0;
 	st.bytes = st.base_bytes = 0;
 	st.done = st.total = st.base_done = st.base_total = 0;
+	st.expected = st.base_expected = 0;
+	st.current[0] = '\0';
 }
 
 static void event(const char *phase, const char *msg)
@@ -280,6 +298,8 @@ static void transfer(uint64_t bytes, size_t done, size_t total)
 		st.base_bytes += st.bytes;
 		st.base_done += st.done;
 		st.base_total += st.total;
+		st.base_expected += st.expected;
+		st.expected = 0;
 	}
 	st.xfer = 1;
 	st.bytes = bytes;
@@ -293,5 +313,58 @@ void cmd_fetch_progress(void *arg, uint64_t bytes, size_t done, size_t total)
 	(void)arg;
 	pthread_mutex_lock(&lock);
 	transfer(bytes, done, total);
+	pthread_mutex_unlock(&lock);
+}
+
+/* The last path component of a URL, without its query: what a person
+ * recognises of a download. */
+static void file_of(const char *url, char *out, size_t cap)
+{
+	const char *end = url + strcspn(url, "?#"), *p = end;
+
+	while (p > url && p[-1] != '/')
+		p--;
+	snprintf(out, cap, "%.*s", (int)(end - p), p);
+}
+
+void cmd_fetch_detail(void *arg, uint64_t expected, const char *current)
+{
+	(void)arg;
+	pthread_mutex_lock(&lock);
+	if (mode() == MODE_LIVE) {
+		st.expected = expected;
+		if (current)
+			file_of(current, st.current, sizeof(st.current));
+		else
+			st.current[0] = '\0';
+		if (st.xfer)
+			draw();
+	}
+	pthread_mutex_unlock(&lock);
+}
+
+void cmd_fetch_retrying(void *arg, const char *url, int attempt, int attempts, long delay_ms,
+                        const char *why)
+{
+	char line[1024], file[256];
+	size_t len = 0;
+	enum progress_mode m;
+
+	(void)arg;
+	pthread_mutex_lock(&lock);
+	m = mode();
+	if (m == MODE_LIVE || (m == MODE_PLAIN && globals.verbose)) {
+		file_of(url, file, sizeof(file));
+		add_clean(line, sizeof(line), &len, "burrow: retrying ");
+		add_clean(line, sizeof(line), &len, file[0] ? file : url);
+		add_fmt(line, sizeof(line), &len, " (attempt %d of %d, in %ld.%ld s): ", attempt,
+		        attempts, delay_ms / 1000, delay_ms % 1000 / 100);
+		add_clean(line, sizeof(line), &len, why);
+		if (m == MODE_LIVE)
+			flush_line();
+		fprintf(stderr, "%s\n", line);
+		if (m == MODE_LIVE && st.xfer)
+			draw();
+	}
 	pthread_mutex_unlock(&lock);
 }

@@ -71,7 +71,7 @@ int cmd_run(int argc, char **argv)
 			continue;
 		}
 		if (argv[i][0] == '-')
-			return cmd_usage("run", "unknown option %s", argv[i]);
+			return cmd_unknown_option("run", argv[i]);
 		env = argv[i];
 	}
 	if (!env)

@@ -217,6 +217,51 @@ int envdir_has_leftovers(struct envdir *e)
 	return each_leftover(e, found) != 0;
 }
 
+int envdir_make_parents(const char *path, int *made, struct strbuf *err)
+{
+	char buf[PATH_MAX];
+	size_t n = strlen(path), i;
+
+	*made = 0;
+	if (n >= sizeof(buf))
+		return error_set(err, BURROW_EUSAGE, "%s: path too long", path);
+	memcpy(buf, path, n + 1);
+	while (n > 1 && buf[n - 1] == '/')
+		buf[--n] = '\0';
+	for (i = 1; i < n; i++) {
+		if (buf[i] != '/' || buf[i - 1] == '/')
+			continue;
+		buf[i] = '\0';
+		if (mkdir(buf, 0755) == 0)
+			(*made)++;
+		else if (errno != EEXIST)
+			return error_set(err, BURROW_EFAIL, "%s: cannot make folder %s: %s", path,
+			                 buf, strerror(errno));
+		buf[i] = '/';
+	}
+	return 0;
+}
+
+void envdir_remove_parents(const char *path, int made)
+{
+	char buf[PATH_MAX];
+	size_t n = strlen(path);
+	char *slash;
+
+	if (n >= sizeof(buf))
+		return;
+	memcpy(buf, path, n + 1);
+	while (n > 1 && buf[n - 1] == '/')
+		buf[--n] = '\0';
+	while (made-- > 0 && (slash = strrchr(buf, '/')) && slash != buf) {
+		*slash = '\0';
+		while (slash > buf && slash[-1] == '/')
+			*--slash = '\0';
+		if (rmdir(buf) < 0)
+			return;
+	}
+}
+
 int envdir_lock_shared(struct envdir *e)
 {
 	char name[NAME_MAX + 1];
@@ -370,6 +415,18 @@ int envdir_lock(struct envdir *e, int64_t wait_ms, struct strbuf *err)
 		e->lock_fd = -1;
 		return r;
 	}
+	{
+		/* envdir_close may have removed the file this fd names (no env
+		 * behind it): a lock on an unlinked file locks nothing. */
+		struct stat held, named;
+		if (fstat(e->lock_fd, &held) < 0 ||
+		    fstatat(e->parent_fd, name, &named, AT_SYMLINK_NOFOLLOW) < 0 ||
+		    held.st_ino != named.st_ino || held.st_dev != named.st_dev) {
+			close(e->lock_fd);
+			e->lock_fd = -1;
+			return envdir_lock(e, wait_ms, err);
+		}
+	}
 	/* checked again under the lock: a link made while we waited */
 	if ((n = lock_ours(e, name, err)) || (n = leftovers_ours(e, err)))
 		return n;
@@ -464,9 +521,13 @@ void envdir_abort(struct envdir *e)
 
 void envdir_close(struct envdir *e)
 {
+	char name[NAME_MAX + 1];
+
 	envdir_abort(e);
 	if (e->staging_fd >= 0)
 		close(e->staging_fd);
+	if (e->lock_fd >= 0 && !envdir_exists(e) && side_name(e, "lock", name, sizeof(name)) == 0)
+		unlinkat(e->parent_fd, name, 0); /* still held: nobody else is inside */
 	if (e->lock_fd >= 0)
 		close(e->lock_fd);
 	if (e->parent_fd >= 0)

@@ -37,6 +37,17 @@ struct envdir {
 	int staging_fd;
 };
 
+/* The one message for an env that is not there, whichever command met
+ * it (create, run, env, list, check, install): a format taking the path. */
+#define ENVDIR_NO_SUCH_ENV "%s: no such env (use burrow create to make it)"
+
+/* Makes the folders missing above path, as mkdir -p (mode 0755 less the
+ * umask, as python3 -m venv a/b/c and uv do); *made gets how many were
+ * made, for envdir_remove_parents.  0, or BURROW_EFAIL naming the folder. */
+int envdir_make_parents(const char *path, int *made, struct strbuf *err);
+/* Removes the made folders above path again (after a failed create), the
+ * deepest first, each only while empty. */
+void envdir_remove_parents(const char *path, int made);
 /* Opens the parent directory of path (which must exist).  The env itself
  * need not exist.  Returns 0, BURROW_EUSAGE (a malformed path, see
  * envdir_path_ok) or BURROW_EFAIL. */
@@ -71,7 +82,9 @@ int envdir_stage(struct envdir *e, struct strbuf *err);
 int envdir_commit(struct envdir *e, struct strbuf *err);
 /* Removes the staging directory, if any (after a failure). */
 void envdir_abort(struct envdir *e);
-/* Unlocks and closes everything. */
+/* Unlocks and closes everything.  When no live env exists (a refused
+ * install, a failed create) the lock file is removed too, while held
+ * (envdir_lock checks that the file it locked is still the one named). */
 void envdir_close(struct envdir *e);
 
 #endif

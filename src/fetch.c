@@ -66,7 +66,8 @@ struct xfer {
 	int hashing;
 	uint64_t received;
 	uint64_t discarded;
-	int body_ok; /* -1 not known yet, 0 drop (not a 200), 1 keep */
+	uint64_t expected; /* Content-Length of the current response, 0 unknown */
+	int body_ok;       /* -1 not known yet, 0 drop (not a 200), 1 keep */
 	enum xfer_abort reason;
 	int write_errno;
 	long deadline_s; /* the job's deadline, for messages */
@@ -589,7 +590,8 @@ static int on_progress(void *ud, curl_off_t dltotal, curl_off_t dlnow, curl_off_
 {
 	struct xfer *x = ud;
 
-	(void)dltotal;
+	if (dltotal > 0)
+		x->expected = (uint64_t)dltotal;
 	(void)dlnow;
 	(void)ultotal;
 	(void)ulnow;
@@ -710,6 +712,13 @@ static void xfer_retry_or_fail(struct xfer *x, long retry_after_s)
 			x->state = XFER_WAITING;
 			x->next_ms = now + delay;
 			x->waited_ms += delay;
+			if (o->retrying) {
+				struct strbuf u = STRBUF_INIT;
+				add_url(&u, x->url);
+				o->retrying(o->progress_arg, u.buf, x->attempt + 1, o->retries + 1,
+				            (long)delay, x->job->err.buf);
+				strbuf_release(&u);
+			}
 			return;
 		}
 	}
@@ -1083,6 +1092,35 @@ static void report(const struct fetch_options *opt, const struct xfer *xs, size_
 		done += xs[i].state == XFER_DONE;
 	}
 	opt->progress(opt->progress_arg, bytes, done, n);
+	if (opt->detail) {
+		uint64_t expected = 0, most = 0;
+		const struct xfer *cur = NULL;
+		int known = 1;
+		for (i = 0; i < n; i++) {
+			const struct xfer *x = &xs[i];
+			uint64_t size = x->job->expect_size ? x->job->expect_size : x->expected;
+			if (x->state == XFER_DONE) {
+				expected += x->received;
+				continue;
+			}
+			if (!size)
+				known = 0;
+			expected += size;
+			if (x->state == XFER_ACTIVE &&
+			    (!cur || (size > x->received ? size - x->received : 0) >= most)) {
+				cur = x;
+				most = size > x->received ? size - x->received : 0;
+			}
+		}
+		if (cur) {
+			struct strbuf u = STRBUF_INIT;
+			add_url(&u, cur->url ? cur->url : cur->job->url);
+			opt->detail(opt->progress_arg, known ? expected : 0, u.buf);
+			strbuf_release(&u);
+		} else {
+			opt->detail(opt->progress_arg, known ? expected : 0, NULL);
+		}
+	}
 }
 
 int fetch_run(const struct fetch_options *opt, struct fetch_job *jobs, size_t n)

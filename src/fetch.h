@@ -45,7 +45,7 @@ struct fetch_options {
 	int jobs;             /* transfers at once, default 16 */
 	const char *cacert;   /* CA bundle file, or NULL for libcurl's default */
 	const char *netrc;    /* the netrc file to take credentials from (main.c:
-	                         $HOME/.netrc), or NULL for none */
+	                         $NETRC, else $HOME/.netrc), or NULL for none */
 	int offline;          /* refuse http(s) URLs with BURROW_EFETCH "offline" */
 	/* Optional, for a progress display: called from fetch_run's loop at
 	 * most every 100 ms, and once when all jobs are done, with the body
@@ -53,6 +53,17 @@ struct fetch_options {
 	 * and the jobs in all.  NULL: none. */
 	void (*progress)(void *arg, uint64_t bytes, size_t done, size_t total);
 	void *progress_arg;
+	/* Optional, with progress (same arg, same moments): the bytes the
+	 * call will receive in all, when every unfinished job's size is known
+	 * (its expect_size, else the Content-Length), else 0; and the
+	 * redacted URL of an unfinished transfer (the one with most bytes
+	 * still to come), or NULL. */
+	void (*detail)(void *arg, uint64_t expected, const char *current);
+	/* Optional (progress_arg): a transfer failed and starts again after
+	 * delay_ms; attempt is the one about to start, of attempts in all;
+	 * url is redacted; why is the failure's message. */
+	void (*retrying)(void *arg, const char *url, int attempt, int attempts, long delay_ms,
+	                 const char *why);
 	/* Optional: called from fetch_run's loop as soon as job index i has
 	 * succeeded (status 0), so the caller can start on it while the others
 	 * download.  It may take the temp file (rename it, then clear
@@ -72,6 +83,7 @@ struct fetch_job {
 	const char *if_modified_since; /* a stored Last-Modified to revalidate, or NULL */
 	uint64_t max_bytes;            /* cap on body bytes, required (> 0) */
 	const char *expect_sha256;     /* hex (any case) or NULL for no check */
+	uint64_t expect_size;          /* the size the index declared, for progress; 0 unknown */
 	int dest_dirfd;                /* >= 0: body goes to a new temp file (O_EXCL, 0600,
 	                                  fsynced) in this dir; -1: body goes to `body` */
 	long deadline;                 /* s for this job, retries included; 0: opt's */

@@ -14,6 +14,7 @@
 #include "install.h"
 #include "noop.h"
 #include "util/error.h"
+#include "util/fs.h"
 #include "util/signals.h"
 
 #include <errno.h>
@@ -52,15 +53,19 @@ static int exec_core(char **argv)
 	return BURROW_EFAIL;
 }
 
+/* The largest manifest the front answers a no-op for (noop.c reads no
+ * more either); a larger one goes to burrow-core. */
+#define FRONT_SNIFF_MAX ((size_t)4 << 20)
+
 /* burrow install ENV --manifest M [--python P] [--compile]: answered here
  * only when it is certainly a no-op; any other option or doubt goes to
  * burrow-core. */
 static int try_noop(int argc, char **argv)
 {
 	const char *env = NULL, *manifest = NULL, *python = NULL;
-	struct strbuf cache = STRBUF_INIT;
-	const char *base, *v;
-	size_t nbundles, n;
+	struct strbuf cache = STRBUF_INIT, head = STRBUF_INIT;
+	const char *v;
+	size_t nbundles;
 	int i, compile = 0, ok;
 
 	for (i = 1; i < argc; i++) {
@@ -84,12 +89,15 @@ static int try_noop(int argc, char **argv)
 	}
 	if (!env || !manifest)
 		return 0;
-	/* requirements files may include others: the full install decides */
-	base = strrchr(manifest, '/');
-	base = base ? base + 1 : manifest;
-	n = strlen(base);
-	if ((n > 4 && !strcmp(base + n - 4, ".txt")) || (n > 3 && !strcmp(base + n - 3, ".in")))
+	/* requirements files may include others, and standard input is read
+	 * once: the full install decides */
+	if (!strcmp(manifest, "-") || fs_read_user_file(manifest, FRONT_SNIFF_MAX, &head, NULL) < 0)
 		return 0;
+	if (cmd_manifest_format(manifest, head.buf, head.len) == CMD_MANIFEST_REQUIREMENTS) {
+		strbuf_release(&head);
+		return 0;
+	}
+	strbuf_release(&head);
 	if (globals.cache_dir)
 		strbuf_addstr(&cache, globals.cache_dir);
 	else if ((v = getenv("BURROW_CACHE_DIR")) && *v)
@@ -119,7 +127,9 @@ static int dispatch(int argc, char **argv)
 			return 0;
 		}
 		r = cmd_global_option(argc, argv, &i);
-		if (r <= 0)
+		if (r < 0)
+			return BURROW_EUSAGE; /* said once, here (--jobs abc) */
+		if (r == 0)
 			return exec_core(argv); /* let the full program explain */
 		i++;
 	}

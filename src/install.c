@@ -51,10 +51,12 @@
 struct pick {
 	const struct manifest_bundle *b;
 	char *filename;
-	char *url;       /* NULL when already in the cache */
-	char sha256[65]; /* the pinned hash it must match, "" when unknown */
-	int wheel;       /* a wheel (else a native bundle) */
-	int64_t size;    /* the size the index or lock declares, -1 unknown */
+	char *url;                /* NULL when already in the cache */
+	char sha256[65];          /* the pinned hash it must match, "" when unknown */
+	int wheel;                /* a wheel (else a native bundle) */
+	int64_t size;             /* the size the index or lock declares, -1 unknown */
+	int metadata;             /* PEP 658: the index serves url + ".metadata" */
+	char metadata_sha256[65]; /* its sha256 when the index gave one, else "" */
 	struct tree_list entries;
 	struct strbuf info; /* "Key: value" lines kept with the cache tree */
 	char corrupt[65];   /* the hash of a corrupt cached copy removed, or "" */
@@ -148,7 +150,8 @@ static int fits(const struct target *t, const struct filename_info *fi, int *ran
 		long k;
 
 		if (!t->python) {
-			strbuf_addstr(why, "a wheel, and this env has no Python ([env].python)");
+			strbuf_addstr(why, "a wheel, and this env has no Python (give --python "
+			                   "python3, or [env].python in a TOML manifest)");
 			return 0;
 		}
 		strbuf_addf(&triple, "%s-%s-%s", fi->python, fi->abi, fi->platform);
@@ -262,8 +265,9 @@ static const char *local_sha256(const char *url, char out[65])
 /* Considers one offered file for p; keeps it if it beats the best so far. */
 static void consider(const struct install_options *o, const struct target *t, struct pick *p,
                      const char *filename, const char *url, const char *sha256, int64_t size,
-                     int yanked, const char *requires_python, int *best_q, int *best_rank,
-                     int *offered, int *pinned_seen, struct strbuf *why)
+                     int yanked, const char *requires_python, const struct repo_file *rf,
+                     int *best_q, int *best_rank, int *offered, int *pinned_seen,
+                     struct strbuf *why)
 {
 	struct filename_info fi;
 	char local[65];
@@ -303,6 +307,9 @@ static void consider(const struct install_options *o, const struct target *t, st
 		p->url = strdup(url);
 		p->wheel = fi.kind == FILENAME_WHEEL;
 		p->size = size;
+		p->metadata = rf && rf->metadata;
+		snprintf(p->metadata_sha256, sizeof(p->metadata_sha256), "%s",
+		         rf ? rf->metadata_sha256 : "");
 		snprintf(p->sha256, sizeof(p->sha256), "%s", q == 0 ? sha256 : "");
 		if (yanked)
 			progress(o, "warning", "%s is yanked; used because the pin is exact",
@@ -319,7 +326,7 @@ static int pick_from_repos(const struct install_options *o, const struct target 
 
 	for (i = 0; i < p->b->nfiles; i++) {
 		const struct manifest_file *f = &p->b->files[i];
-		consider(o, t, p, f->filename, f->url, f->sha256, f->size, 0, NULL, &best_q,
+		consider(o, t, p, f->filename, f->url, f->sha256, f->size, 0, NULL, NULL, &best_q,
 		         &best_rank, &offered, &pinned_seen, &why);
 	}
 	for (ri = 0; ri < o->m->nrepos && !p->b->nfiles; ri++) {
@@ -340,7 +347,7 @@ static int pick_from_repos(const struct install_options *o, const struct target 
 		for (i = 0; i < files.len; i++) {
 			const struct repo_file *f = &files.items[i];
 			consider(o, t, p, f->filename, f->url, f->sha256, f->size, f->yanked,
-			         f->requires_python, &best_q, &best_rank, &offered, &pinned_seen,
+			         f->requires_python, f, &best_q, &best_rank, &offered, &pinned_seen,
 			         &why);
 		}
 		repo_files_release(&files);
@@ -717,6 +724,7 @@ static int fetch_and_unpack(const struct install_options *o, const struct target
 		                   ? (uint64_t)picks[i].size
 		                   : MAX_ARTIFACT_BYTES;
 		j->expect_sha256 = picks[i].sha256[0] ? picks[i].sha256 : NULL;
+		j->expect_size = picks[i].size > 0 ? (uint64_t)picks[i].size : 0;
 		j->dest_dirfd = c->tmp_fd;
 		pool.job_pick[nj++] = i;
 	}
@@ -1456,7 +1464,10 @@ static int stage_env(const struct install_options *o, const struct target *t, st
 	else
 		state_close(db);
 	db = NULL;
-	if (!r && o->m && o->m->path) {
+	if (!r && o->m && o->manifest_bytes) {
+		r = write_file(ed->staging_fd, ".burrow/manifest.toml", o->manifest_bytes->buf,
+		               o->manifest_bytes->len, err);
+	} else if (!r && o->m && o->m->path) {
 		struct strbuf raw = STRBUF_INIT;
 		if (fs_read_user_file(o->m->path, 16 << 20, &raw, NULL) == 0)
 			r = write_file(ed->staging_fd, ".burrow/manifest.toml", raw.buf, raw.len,
@@ -1478,7 +1489,7 @@ static int stage_env(const struct install_options *o, const struct target *t, st
 		    noop_write(&facts, BURROW_VERSION, o->python,
 		               t->python ? t->py.executable : NULL, o->compile, trees, n) < 0)
 			r = error_set(err, BURROW_EFAIL, "out of memory");
-		else
+		else if (!o->nextras && !o->ngroups) /* the front cannot see a selection */
 			r = write_file(ed->staging_fd, ".burrow/noop", facts.buf, facts.len, err);
 		free(trees);
 	}
@@ -1677,6 +1688,8 @@ static int target_init(const struct install_options *o, struct cache *c, struct 
 	free(spec);
 	if (!r)
 		r = python_query(c, path.buf, &t->py, err);
+	if (!r) /* which interpreter, said once: a pyenv shim or PATH may surprise */
+		progress(o, "python", "%s (Python %s)", path.buf, t->py.version);
 	strbuf_release(&path);
 	if (r)
 		return r;
@@ -1707,8 +1720,14 @@ static int selected(const struct install_options *o, const struct target *t,
 
 	if (b->marker) {
 		struct pep508_marker *mk = NULL;
+		struct pep508_env env = t->env;
+		env.extras = o->extras;
+		env.nextras = o->nextras;
+		env.dependency_groups =
+		    o->ngroups ? o->groups : (const char *const *)o->m->default_groups;
+		env.ndependency_groups = o->ngroups ? o->ngroups : o->m->ndefault_groups;
 		if (pep508_marker_parse(b->marker, strlen(b->marker), &mk, &e) != 0 ||
-		    pep508_marker_eval(mk, &t->env, &result, &e) != 0) {
+		    pep508_marker_eval(mk, &env, &result, &e) != 0) {
 			where(o, b, &loc);
 			error_set(err, BURROW_EMANIFEST, "%s: marker \"%s\": %s", loc.buf,
 			          b->marker, e.buf);
@@ -1726,9 +1745,12 @@ static int selected(const struct install_options *o, const struct target *t,
 /* pip check, before the env changes: every Requires-Dist / Requires of
  * every pin, with markers evaluated for the target (and the extras other
  * pins ask for), is satisfied by the pinned set (audit_consistency, the
- * same code `burrow check` runs).  Exit 4 otherwise, naming the first. */
+ * same code `burrow check` runs).  Exit 4 otherwise, naming the first.
+ * early (NULL, or one per pick): "Requires: X" lines known before the
+ * download (PEP 658), for the picks whose info is still empty. */
 static int check_consistency(const struct install_options *o, const struct target *t,
-                             struct pick *picks, size_t n, struct strbuf *err)
+                             struct pick *picks, size_t n, const struct strbuf *early,
+                             struct strbuf *err)
 {
 	struct audit_dist *d = calloc(n ? n : 1, sizeof(*d));
 	struct strbuf *reqs = calloc(n ? n : 1, sizeof(*reqs));
@@ -1743,7 +1765,8 @@ static int check_consistency(const struct install_options *o, const struct targe
 	}
 	for (i = 0; i < n; i++) {
 		strbuf_init(&reqs[i], 0);
-		info_field(picks[i].info.buf, "Requires", &reqs[i], 1);
+		info_field(picks[i].info.len || !early ? picks[i].info.buf : early[i].buf,
+		           "Requires", &reqs[i], 1);
 		d[i].name = picks[i].b->key;
 		d[i].version = picks[i].b->version;
 		d[i].requires = reqs[i].buf;
@@ -1796,6 +1819,135 @@ static int state_gave_up(const struct install_options *o, const struct state_wai
 	                 (long long)(o->wait_ms % 1000));
 }
 
+/* PEP 658/714: the METADATA an index serves beside a wheel (URL +
+ * ".metadata") is read before any wheel is downloaded, so that a pinned
+ * set that is not complete fails (exit 4) before megabytes are fetched.
+ * Only for wheels still to download whose index offers it.  A metadata
+ * file that cannot be fetched or parsed is skipped (the wheel's own
+ * METADATA decides after the download); one whose bytes do not match the
+ * sha256 the index gave is an integrity failure (exit 6). */
+static int check_metadata_first(const struct install_options *o, const struct target *t,
+                                struct pick *picks, size_t n, struct strbuf *err)
+{
+	struct fetch_options fo = o->fetch;
+	struct fetch_job *jobs = NULL;
+	struct strbuf *urls = NULL, *early = NULL;
+	size_t *which = NULL, m = 0, i, k;
+	int r = 0;
+
+	for (i = 0; i < n; i++)
+		m += picks[i].url && picks[i].wheel && picks[i].metadata;
+	if (!m)
+		return 0;
+	jobs = calloc(m, sizeof(*jobs));
+	urls = calloc(m, sizeof(*urls));
+	which = calloc(m, sizeof(*which));
+	early = calloc(n, sizeof(*early));
+	if (!jobs || !urls || !which || !early) {
+		r = error_set(err, BURROW_EFAIL, "out of memory");
+		goto out;
+	}
+	for (i = 0; i < n; i++)
+		strbuf_init(&early[i], 1 << 20);
+	for (i = 0, k = 0; i < n; i++) {
+		if (!(picks[i].url && picks[i].wheel && picks[i].metadata))
+			continue;
+		strbuf_init(&urls[k], 0);
+		strbuf_addf(&urls[k], "%s.metadata", picks[i].url);
+		fetch_job_init(&jobs[k]);
+		jobs[k].url = urls[k].buf;
+		jobs[k].max_bytes = 16 << 20;
+		jobs[k].expect_sha256 =
+		    picks[i].metadata_sha256[0] ? picks[i].metadata_sha256 : NULL;
+		which[k++] = i;
+	}
+	progress(o, "metadata", "%zu file%s (PEP 658)", m, m == 1 ? "" : "s");
+	fo.done = NULL;
+	fo.retrying = NULL;
+	fetch_run(&fo, jobs, m);
+	for (k = 0; k < m && !r; k++) {
+		struct metadata md = {0};
+		if (jobs[k].status == BURROW_EINTEGRITY) {
+			struct strbuf loc = STRBUF_INIT;
+			where(o, picks[which[k]].b, &loc);
+			r = error_set(err, BURROW_EINTEGRITY, "%s: %s", loc.buf, jobs[k].err.buf);
+			strbuf_release(&loc);
+		} else if (!jobs[k].status &&
+		           metadata_parse(jobs[k].body.buf, jobs[k].body.len, &md, NULL) == 0) {
+			metadata_each(&md, "Requires-Dist", add_requires, &early[which[k]]);
+			metadata_release(&md);
+		}
+	}
+	if (!r)
+		r = check_consistency(o, t, picks, n, early, err);
+out:
+	for (k = 0; jobs && urls && k < m; k++) {
+		fetch_job_release(&jobs[k]);
+		strbuf_release(&urls[k]);
+	}
+	for (i = 0; early && i < n; i++)
+		strbuf_release(&early[i]);
+	free(jobs);
+	free(urls);
+	free(which);
+	free(early);
+	return r;
+}
+
+int install_missing_hashes(const struct manifest *m, const struct fetch_options *fo,
+                           struct strbuf *out, struct strbuf *err)
+{
+	size_t bi, ri, i;
+	int r = 0;
+
+	for (bi = 0; bi < m->nbundles && !r; bi++) {
+		const struct manifest_bundle *b = &m->bundles[bi];
+		size_t found = 0, unknown = 0;
+		struct strbuf line = STRBUF_INIT;
+
+		if (b->nhashes)
+			continue;
+		strbuf_addf(&line, "%s==%s", b->name, b->version);
+		for (ri = 0; ri < m->nrepos && !r; ri++) {
+			struct repo_files files = {0};
+			struct strbuf lerr = STRBUF_INIT;
+			if ((r = repo_list(m->repos[ri].url, b->name, fo, NULL, &files, &lerr)))
+				error_set(err, r, "%s: %s", b->name, lerr.buf);
+			for (i = 0; !r && i < files.len; i++) {
+				const struct repo_file *f = &files.items[i];
+				struct filename_info fi;
+				char local[65];
+				const char *sha = f->sha256;
+				if (filename_parse(f->filename, &fi) != 0 ||
+				    !name_matches(fi.name, b->key) ||
+				    !versions_equal(fi.version, b->version))
+					continue;
+				if (!sha[0] && !strncmp(f->url, "file://", 7))
+					sha = local_sha256(f->url, local);
+				if (!sha[0]) {
+					unknown++;
+					continue;
+				}
+				if (!strstr(line.buf, sha)) {
+					strbuf_addf(&line, " --hash=sha256:%s", sha);
+					found++;
+				}
+			}
+			repo_files_release(&files);
+			strbuf_release(&lerr);
+		}
+		if (!found)
+			strbuf_addf(out, "# %s: %s\n", line.buf,
+			            unknown
+			                ? "offered without a hash: download it and run sha256sum"
+			                : "no repository offers it");
+		else
+			strbuf_addf(out, "%s\n", line.buf);
+		strbuf_release(&line);
+	}
+	return r;
+}
+
 int install_run(const struct install_options *o, struct install_result *res, struct strbuf *err)
 {
 	struct state_wait sw = {o->wait_ms, state_waiting, (void *)o, 0, 0};
@@ -1804,7 +1956,7 @@ int install_run(const struct install_options *o, struct install_result *res, str
 	struct target t;
 	struct pick *picks = NULL;
 	size_t n = 0, i, j;
-	int r, have_env = 0;
+	int r, have_env = 0, made = 0;
 
 	memset(res, 0, sizeof(*res));
 	memset(&ed, 0, sizeof(ed));
@@ -1813,6 +1965,11 @@ int install_run(const struct install_options *o, struct install_result *res, str
 	if ((r = cache_open(&c, o->cache_dir, err)))
 		return r;
 	if (!o->fetch_only) {
+		/* create makes missing parents (python3 -m venv a/b/c does), and
+		 * removes them again when it fails */
+		if (o->create && ((r = envdir_path_ok(-1, o->env_path, err)) ||
+		                  (r = envdir_make_parents(o->env_path, &made, err))))
+			goto out;
 		r = envdir_open(&ed, o->env_path, err);
 		have_env = 1; /* closed at out even when the open failed half-way */
 		if (r)
@@ -1826,9 +1983,7 @@ int install_run(const struct install_options *o, struct install_result *res, str
 			goto out;
 		}
 		if (!o->create && !envdir_exists(&ed)) {
-			r = error_set(err, BURROW_EFAIL,
-			              "%s: no such env (use burrow create to make it)",
-			              o->env_path);
+			r = error_set(err, BURROW_EFAIL, ENVDIR_NO_SUCH_ENV, o->env_path);
 			goto out;
 		}
 		if (!o->create && (r = live_trusted(&ed, o->env_path, err)))
@@ -1901,10 +2056,12 @@ int install_run(const struct install_options *o, struct install_result *res, str
 		if ((r = pick_from_repos(o, &t, &c, &picks[i], err)))
 			goto out;
 	}
+	if ((r = check_metadata_first(o, &t, picks, n, err)))
+		goto out;
 	if ((r = fetch_and_unpack(o, &t, &c, picks, n, res, err)))
 		goto out;
 	res->bundles = n;
-	if ((r = check_consistency(o, &t, picks, n, err)))
+	if ((r = check_consistency(o, &t, picks, n, NULL, err)))
 		goto out;
 	if (o->fetch_only)
 		goto out;
@@ -1932,6 +2089,8 @@ out:
 	target_release(&t);
 	if (have_env)
 		envdir_close(&ed);
+	if (r && made)
+		envdir_remove_parents(o->env_path, made);
 	cache_close(&c);
 	return r;
 }

@@ -36,6 +36,15 @@ struct install_options {
 	const char *python;       /* --python, or NULL: [env].python, else the env's own */
 	const char *search_path;  /* where interpreters are looked up (the caller's PATH) */
 	const char *command;      /* pyvenv.cfg "command", e.g. "burrow create ENV" */
+	/* The manifest's bytes as read (kept as .burrow/manifest.toml), or
+	 * NULL: read m->path again. */
+	const struct strbuf *manifest_bytes;
+	/* --extra and --group: what a PEP 751 lock's markers see as extras
+	 * and dependency_groups (no --group: the lock's default-groups) */
+	const char *const *extras;
+	size_t nextras;
+	const char *const *groups;
+	size_t ngroups;
 	struct fetch_options fetch;
 	int64_t wait_ms; /* for the env lock and state.db (--wait) */
 	int create;      /* refuse an existing env */
@@ -54,6 +63,15 @@ struct install_result {
 	size_t repaired;                  /* cache trees found modified and unpacked again */
 	char repair_note[512];            /* the first such finding, for a warning */
 };
+
+/* For a manifest read with allow_unhashed: appends to out, for each
+ * bundle without a hash, the line to paste, "NAME==VERSION
+ * --hash=sha256:H ..." with the hash of every file the repositories offer
+ * for that exact version (the index's, or computed for a local file), or
+ * "# NAME==VERSION: ..." when none is known.  Returns 0, or the error of a
+ * repository that could not be read. */
+int install_missing_hashes(const struct manifest *m, const struct fetch_options *fo,
+                           struct strbuf *out, struct strbuf *err);
 
 int install_run(const struct install_options *o, struct install_result *res, struct strbuf *err);
 

@@ -450,7 +450,9 @@ static int load(const char *env_path, int trust, char *root, struct launch_facts
 	int r;
 
 	if (!realpath(env_path, root))
-		return error_set(err, BURROW_EFAIL, "%s: %s", env_path, strerror(errno));
+		return errno == ENOENT
+		           ? error_set(err, BURROW_EFAIL, ENVDIR_NO_SUCH_ENV, env_path)
+		           : error_set(err, BURROW_EFAIL, "%s: %s", env_path, strerror(errno));
 	if ((r = envdir_path_ok(-1, root, err)))
 		return r;
 	{

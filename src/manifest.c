@@ -14,6 +14,7 @@
 #include "util/error.h"
 #include "util/fs.h"
 #include "util/sha256.h"
+#include "util/suggest.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -72,6 +73,9 @@ void manifest_release(struct manifest *m)
 	free(m->run_env);
 	free_strv(m->run_pass, m->nrun_pass);
 	free_strv(m->run_path, m->nrun_path);
+	free_strv(m->lock_extras, m->nlock_extras);
+	free_strv(m->lock_groups, m->nlock_groups);
+	free_strv(m->default_groups, m->ndefault_groups);
 	manifest_init(m);
 }
 
@@ -99,16 +103,31 @@ static int fail_at(struct ctx *c, int line, int col, const char *fmt, ...)
 	return BURROW_EMANIFEST;
 }
 
-static int unknown_key(struct ctx *c, const struct toml_keyval *kv, const char *where)
+/* known: the keys where allows, NULL-terminated; the closest one is
+ * offered for a typo. */
+static int unknown_key(struct ctx *c, const struct toml_keyval *kv, const char *where,
+                       const char *const *known)
 {
 	struct strbuf k = STRBUF_INIT;
+	const char *near;
+	size_t n = 0;
 	int r;
 
+	while (known[n])
+		n++;
+	near = strlen(kv->key) == kv->keylen ? suggest_closest(kv->key, known, n) : NULL;
 	strbuf_add_escaped(&k, kv->key, kv->keylen);
-	r = fail_at(c, kv->line, kv->column, "unknown key \"%s\" in %s", k.buf, where);
+	r = fail_at(c, kv->line, kv->column, "unknown key \"%s\" in %s%s%s%s", k.buf, where,
+	            near ? " (did you mean \"" : "", near ? near : "", near ? "\"?)" : "");
 	strbuf_release(&k);
 	return r;
 }
+
+static const char *const root_keys[] = {"env", "repository", "bundle", "run", NULL};
+static const char *const env_keys[] = {"python", NULL};
+static const char *const repository_keys[] = {"url", NULL};
+static const char *const bundle_keys[] = {"name", "version", "hashes", NULL};
+static const char *const run_keys[] = {"env", "pass", "path", "library_path", "safe_path", NULL};
 
 static int want_type(struct ctx *c, const struct toml_keyval *kv, enum toml_type t,
                      const char *what)
@@ -190,7 +209,7 @@ static int parse_repository(struct ctx *c, const struct toml_value *t)
 		if (!strcmp(kv->key, "url"))
 			url = kv;
 		else
-			return unknown_key(c, kv, "[[repository]]");
+			return unknown_key(c, kv, "[[repository]]", repository_keys);
 	}
 	if (!url)
 		return fail_at(c, t->line, t->column, "[[repository]] needs a url");
@@ -283,7 +302,7 @@ static int parse_bundle(struct ctx *c, const struct toml_value *t)
 		else if (!strcmp(kv->key, "hashes"))
 			hashes = kv;
 		else
-			return unknown_key(c, kv, "[[bundle]]");
+			return unknown_key(c, kv, "[[bundle]]", bundle_keys);
 	}
 	if (!name)
 		return fail_at(c, t->line, t->column, "[[bundle]] needs a name");
@@ -483,7 +502,7 @@ static int parse_run(struct ctx *c, const struct toml_value *t)
 				return r;
 			c->m->safe_path = kv->value->u.boolean;
 		} else {
-			return unknown_key(c, kv, "[run]");
+			return unknown_key(c, kv, "[run]", run_keys);
 		}
 	}
 	return 0;
@@ -505,7 +524,7 @@ static int parse_env(struct ctx *c, const struct toml_value *t)
 			if (!(c->m->python = strdup(kv->value->u.str.ptr)))
 				return error_set(c->err, BURROW_EFAIL, "out of memory");
 		} else {
-			return unknown_key(c, kv, "[env]");
+			return unknown_key(c, kv, "[env]", env_keys);
 		}
 	}
 	return 0;
@@ -571,7 +590,8 @@ int manifest_parse(const char *data, size_t len, const char *path, const char *b
 			r = each_table(&c, kv, "bundle", parse_bundle);
 		} else {
 			r = unknown_key(&c, kv,
-			                "the manifest (known: env, repository, bundle, run)");
+			                "the manifest (known: env, repository, bundle, run)",
+			                root_keys);
 		}
 	}
 	toml_free(root);

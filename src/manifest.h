@@ -66,6 +66,16 @@ struct manifest {
 	char **run_path; /* NULL: the default PATH tail */
 	size_t nrun_path;
 	int library_path, safe_path;
+	/* PEP 751 locks: the extras and dependency groups the lock offers, and
+	 * the groups installed when none is asked for; is_lock says it is one */
+	int is_lock;
+	/* requirements files: allow_unhashed (in) keeps a requirement without
+	 * --hash (nhashes 0) instead of refusing it, nunhashed (out) counts
+	 * them, so that the caller can say which lines to paste */
+	int allow_unhashed;
+	size_t nunhashed;
+	char **lock_extras, **lock_groups, **default_groups;
+	size_t nlock_extras, nlock_groups, ndefault_groups;
 	char digest[65]; /* sha256 hex of the manifest bytes */
 };
 

@@ -32,15 +32,27 @@ enum {
 	VAR_PYTHON_VERSION,
 	VAR_SYS_PLATFORM,
 	VAR_EXTRA,
+	VAR_EXTRAS,            /* PEP 751: the set of extras asked for */
+	VAR_DEPENDENCY_GROUPS, /* PEP 751: the set of groups asked for */
 	VAR_COUNT
 };
 
 /* The keys of packaging's environment dict. */
 static const char *const var_names[VAR_COUNT] = {
-    "implementation_name", "implementation_version", "os_name",
-    "platform_machine",    "platform_release",       "platform_system",
-    "platform_version",    "python_full_version",    "platform_python_implementation",
-    "python_version",      "sys_platform",           "extra",
+    "implementation_name",
+    "implementation_version",
+    "os_name",
+    "platform_machine",
+    "platform_release",
+    "platform_system",
+    "platform_version",
+    "python_full_version",
+    "platform_python_implementation",
+    "python_version",
+    "sys_platform",
+    "extra",
+    "extras",
+    "dependency_groups",
 };
 
 /* The spellings the VARIABLE token accepts (case-sensitive). */
@@ -66,6 +78,8 @@ static const struct {
     {"implementation_name", VAR_IMPLEMENTATION_NAME},
     {"implementation_version", VAR_IMPLEMENTATION_VERSION},
     {"extra", VAR_EXTRA},
+    {"extras", VAR_EXTRAS},
+    {"dependency_groups", VAR_DEPENDENCY_GROUPS},
 };
 
 enum { N_CMP, N_AND, N_OR };
@@ -584,6 +598,39 @@ static int eval_op(const struct strbuf *l, int op, const struct strbuf *r, int *
 	return 0;
 }
 
+/* PEP 751: "'NAME' in extras", "'NAME' not in dependency_groups": the
+ * only comparisons these sets allow; names compare after PEP 503
+ * normalisation (PEP 685). */
+static int eval_set(const struct pep508_marker *m, const struct mnode *n,
+                    const struct pep508_env *env, int *res, struct strbuf *err)
+{
+	struct strbuf want = STRBUF_INIT, have = STRBUF_INIT;
+	const char *const *set;
+	size_t nset, i;
+	int found = 0, ret = 0;
+
+	if (n->lhs.var >= 0 || n->lhs.as_text || (n->op != OP_IN && n->op != OP_NOT_IN))
+		return error_set(err, BURROW_EFAIL,
+		                 "marker: %s takes only 'NAME' in %s or 'NAME' not in %s",
+		                 var_names[n->rhs.var >= 0 ? n->rhs.var : n->lhs.var],
+		                 var_names[n->rhs.var >= 0 ? n->rhs.var : n->lhs.var],
+		                 var_names[n->rhs.var >= 0 ? n->rhs.var : n->lhs.var]);
+	set = n->rhs.var == VAR_EXTRAS ? env->extras : env->dependency_groups;
+	nset = n->rhs.var == VAR_EXTRAS ? env->nextras : env->ndependency_groups;
+	if (pep508_canonical_name(m->src + n->lhs.off, n->lhs.len, &want))
+		ret = error_set(err, BURROW_EFAIL, "out of memory");
+	for (i = 0; !ret && !found && i < nset; i++) {
+		strbuf_reset(&have);
+		if (pep508_canonical_name(set[i], strlen(set[i]), &have))
+			ret = error_set(err, BURROW_EFAIL, "out of memory");
+		found = !ret && !strcmp(want.buf, have.buf);
+	}
+	*res = n->op == OP_IN ? found : !found;
+	strbuf_release(&want);
+	strbuf_release(&have);
+	return ret;
+}
+
 static int eval_cmp(const struct pep508_marker *m, const struct mnode *n,
                     const struct pep508_env *env, int *res, struct strbuf *err)
 {
@@ -592,6 +639,9 @@ static int eval_cmp(const struct pep508_marker *m, const struct mnode *n,
 	size_t ll, rl;
 	int key, ret = 0;
 
+	if (n->lhs.var == VAR_EXTRAS || n->lhs.var == VAR_DEPENDENCY_GROUPS ||
+	    n->rhs.var == VAR_EXTRAS || n->rhs.var == VAR_DEPENDENCY_GROUPS)
+		return eval_set(m, n, env, res, err);
 	if (n->lhs.as_text) {
 		/* canonical_name of a variable name is that name with '-' for '_' */
 		for (key = 0; var_names[n->lhs.var][key]; key++)

@@ -43,6 +43,11 @@ struct pep508_env {
 	const char *python_version;                 /* "3.11" */
 	const char *sys_platform;                   /* "linux" */
 	const char *extra;                          /* "" */
+	/* PEP 751 lock markers: the extras and dependency groups selected */
+	const char *const *extras;
+	size_t nextras;
+	const char *const *dependency_groups;
+	size_t ndependency_groups;
 };
 
 struct pep508_marker; /* opaque, immutable once parsed */

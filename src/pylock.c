@@ -110,6 +110,23 @@ static int want_strings(struct pl_ctx *c, const struct toml_keyval *kv, const ch
 	return 0;
 }
 
+/* Copies the strings of an array (checked by want_strings) into *v. */
+static int keep_strings(struct pl_ctx *c, const struct toml_keyval *kv, char ***v, size_t *n)
+{
+	size_t i, len = kv->value->u.array.len;
+
+	if (*v) /* a key given twice is a TOML error: keep the first */
+		return 0;
+	if (!(*v = calloc(len + 1, sizeof(char *))))
+		return oom(c);
+	for (i = 0; i < len; i++) {
+		if (!((*v)[i] = strdup(kv->value->u.array.items[i]->u.str.ptr)))
+			return oom(c);
+		(*n)++;
+	}
+	return 0;
+}
+
 static int is_word(char ch)
 {
 	return (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') ||
@@ -155,14 +172,8 @@ static int check_marker(struct pl_ctx *c, const struct toml_value *v, const char
 	}
 	r = pep508_marker_parse(v->u.str.ptr, v->u.str.len, &mk, &perr);
 	pep508_marker_free(mk);
-	if (r) {
-		int groups = marker_names(v->u.str.ptr, "extras") ||
-		             marker_names(v->u.str.ptr, "dependency_groups");
-		r = fail_at(c, v->line, v->column, "invalid %s: %s%s", what, perr.buf,
-		            groups ? " (burrow selects no extras or dependency groups and cannot "
-		                     "evaluate markers on them)"
-		                   : "");
-	}
+	if (r)
+		r = fail_at(c, v->line, v->column, "invalid %s: %s", what, perr.buf);
 	strbuf_release(&perr);
 	return r;
 }
@@ -701,6 +712,7 @@ int pylock_parse(const char *data, size_t len, const char *path, const char *bas
 	if (len > PYLOCK_MAX_BYTES)
 		return error_set(err, BURROW_EMANIFEST, "%s: lock file larger than %zu bytes", path,
 		                 PYLOCK_MAX_BYTES);
+	m->is_lock = 1;
 	root = toml_parse(data, len, &terr);
 	if (!root) {
 		r = error_set(err, BURROW_EMANIFEST, "%s:%s", path, terr.buf);
@@ -742,7 +754,14 @@ int pylock_parse(const char *data, size_t len, const char *path, const char *bas
 					                 "environment marker");
 		} else if (!strcmp(k, "extras") || !strcmp(k, "dependency-groups") ||
 		           !strcmp(k, "default-groups")) {
-			r = want_strings(&c, kv, k);
+			char ***v = !strcmp(k, "extras")              ? &m->lock_extras
+			            : !strcmp(k, "dependency-groups") ? &m->lock_groups
+			                                              : &m->default_groups;
+			size_t *nv = !strcmp(k, "extras")              ? &m->nlock_extras
+			             : !strcmp(k, "dependency-groups") ? &m->nlock_groups
+			                                               : &m->ndefault_groups;
+			if (!(r = want_strings(&c, kv, k)))
+				r = keep_strings(&c, kv, v, nv);
 		} else if (!strcmp(k, "packages")) {
 			packages = kv;
 		} else {

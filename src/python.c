@@ -26,6 +26,7 @@
 #include "util/fs.h"
 #include "util/signals.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <json-c/json.h>
@@ -962,6 +963,57 @@ static int parse_version_spec(const char *spec, int parts[3])
 	return 0;
 }
 
+/* A pyenv shim (PYENV_ROOT/shims/NAME, a bash script) stands for
+ * PYENV_ROOT/versions/V/bin/NAME: with a version spec (3.12), the highest
+ * installed V whose leading numbers equal the spec's (3.12.1 before
+ * 3.12.0), as `pyenv shell 3.12` would pick.  A bare name depends on
+ * pyenv's own selection (PYENV_VERSION, .python-version files): not
+ * guessed.  0 with the interpreter's path in out (an executable ELF file),
+ * else -1. */
+static int pyenv_resolve(const char *shim, const char *name, const int *parts, int nparts,
+                         struct strbuf *out, struct strbuf *note)
+{
+	struct strbuf root = STRBUF_INIT;
+	const char *slash = strrchr(shim, '/');
+	int best[3] = {-1, -1, -1}, r = -1;
+	char best_name[NAME_MAX + 1] = "";
+	struct dirent *de;
+	DIR *d;
+
+	if (!nparts || !slash || slash - shim < 7 || strncmp(slash - 6, "/shims", 6))
+		return -1;
+	strbuf_add(&root, shim, (size_t)(slash - 6 - shim));
+	strbuf_addstr(&root, "/versions");
+	d = opendir(root.buf);
+	while (d && (de = readdir(d))) {
+		int v[3], k;
+		if (parse_version_spec(de->d_name, v) != 3)
+			continue; /* 3.12.1 only: no 3.13.0a1, 3.12-dev, pypy3.10-7.3 */
+		for (k = 0; k < nparts && v[k] == parts[k]; k++)
+			;
+		if (k < nparts)
+			continue;
+		if (v[0] > best[0] || (v[0] == best[0] && v[1] > best[1]) ||
+		    (v[0] == best[0] && v[1] == best[1] && v[2] > best[2])) {
+			memcpy(best, v, sizeof(best));
+			snprintf(best_name, sizeof(best_name), "%s", de->d_name);
+		}
+	}
+	if (d)
+		closedir(d);
+	if (best_name[0]) {
+		strbuf_reset(out);
+		strbuf_addf(out, "%s/%s/bin/%s", root.buf, best_name, name);
+		if (exec_elf(out->buf, note) == 0)
+			r = 0;
+	}
+	if (r < 0)
+		strbuf_addf(note, "; %s: a pyenv shim, and %s/*/bin/%s has no match", shim,
+		            root.buf, name);
+	strbuf_release(&root);
+	return r;
+}
+
 int python_find(struct cache *cache, const char *spec, const char *search_path,
                 struct strbuf *out_path, struct strbuf *err)
 {
@@ -1028,8 +1080,14 @@ int python_find(struct cache *cache, const char *spec, const char *search_path,
 			while (cand.len > 1 && cand.buf[cand.len - 1] == '/')
 				strbuf_setlen(&cand, cand.len - 1);
 			strbuf_addf(&cand, "%s%s", cand.len == 1 ? "" : "/", names[i]);
-			if (exec_elf(cand.buf, &note) < 0)
-				continue;
+			if (exec_elf(cand.buf, &note) < 0) {
+				struct strbuf shim = STRBUF_INIT;
+				strbuf_addstr(&shim, cand.buf);
+				ok = pyenv_resolve(shim.buf, names[i], parts, nparts, &cand, &note);
+				strbuf_release(&shim);
+				if (ok < 0)
+					continue;
+			}
 			if (!nparts) {
 				abspath(cand.buf, out_path);
 				goto found;

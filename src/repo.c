@@ -22,6 +22,7 @@
 
 #include <curl/curl.h>
 #include <dirent.h>
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <json-c/json.h>
@@ -132,6 +133,22 @@ static int hexval(int c)
 	if (c >= 'A' && c <= 'F')
 		return c - 'A' + 10;
 	return -1;
+}
+
+/* PEP 658/714: an attribute value "true" or "HASHNAME=HEX" says the
+ * metadata file is served; the sha256 is kept when it is one. */
+static void metadata_attr(struct repo_file *e, const char *v)
+{
+	size_t k;
+
+	if (!v || !strcmp(v, "false"))
+		return;
+	e->metadata = 1;
+	if (strncmp(v, "sha256=", 7) || strlen(v + 7) != SHA256_HEX_LEN)
+		return;
+	for (k = 0; k < SHA256_HEX_LEN && hexval((unsigned char)v[7 + k]) >= 0; k++)
+		e->metadata_sha256[k] = (char)tolower((unsigned char)v[7 + k]);
+	e->metadata_sha256[k == SHA256_HEX_LEN ? k : 0] = '\0';
 }
 
 /* The base every link on a page resolves against. */
@@ -381,7 +398,14 @@ int repo_parse_html(const char *body, size_t len, const char *base_url, struct r
 			continue;
 		}
 		if (files_add(out, filename.buf, url.buf, sha, yanked,
-		              yank && *yank ? (char *)yank : NULL, (char *)rp, -1) < 0) {
+		              yank && *yank ? (char *)yank : NULL, (char *)rp, -1) == 0) {
+			xmlChar *md = xmlGetProp(n, (const xmlChar *)"data-core-metadata");
+			if (!md)
+				md = xmlGetProp(n, (const xmlChar *)"data-dist-info-metadata");
+			if (md && strlen((char *)md) <= REPO_TEXT_MAX)
+				metadata_attr(&out->items[out->len - 1], (char *)md);
+			xmlFree(md);
+		} else {
 			xmlFree(rp);
 			xmlFree(yank);
 			strbuf_reset(err);
@@ -572,6 +596,22 @@ int repo_parse_json(const char *body, size_t len, const char *base_url, struct r
 		if (files_add(out, name, url.buf, sha, yanked, reason, rp, size) < 0) {
 			rc = json_fail(err, base_url, "out of memory", (long)i);
 			goto out;
+		}
+		if (json_object_object_get_ex(f, "core-metadata", &v) ||
+		    json_object_object_get_ex(f, "dist-info-metadata", &v)) {
+			struct repo_file *e = &out->items[out->len - 1];
+			struct json_object *hs;
+			if (json_object_is_type(v, json_type_boolean))
+				e->metadata = json_object_get_boolean(v);
+			else if (json_object_is_type(v, json_type_object)) {
+				const char *s = json_object_object_get_ex(v, "sha256", &hs)
+				                    ? json_str(hs)
+				                    : NULL;
+				struct strbuf a = STRBUF_INIT;
+				strbuf_addf(&a, "sha256=%s", s && strlen(s) < 128 ? s : "");
+				metadata_attr(e, a.buf);
+				strbuf_release(&a);
+			}
 		}
 	}
 out:

@@ -32,6 +32,11 @@ struct repo_file {
 	char *yank_reason;     /* NULL or text (may be "") */
 	char *requires_python; /* NULL or text, entity-decoded */
 	int64_t size;          /* -1 unknown */
+	/* PEP 658/714: the index serves the wheel's METADATA at url +
+	 * ".metadata" (data-core-metadata / data-dist-info-metadata in HTML,
+	 * core-metadata / dist-info-metadata in JSON) */
+	int metadata;
+	char metadata_sha256[65]; /* its sha256 when the index gave one, else "" */
 };
 
 /* A growable list; every pointer in it is malloc'd and owned by the list. */

@@ -819,7 +819,9 @@ static int requirement_line(struct rq_ctx *c, size_t start, size_t args_end, str
 		}
 		b.nhashes++;
 	}
-	if (!b.nhashes) {
+	if (!b.nhashes && c->ld->m->allow_unhashed) {
+		c->ld->m->nunhashed++;
+	} else if (!b.nhashes) {
 		r = fail_at(c, start,
 		            "requirement \"%s\": has no --hash (hash-checking mode, as pip "
 		            "--require-hashes)",
@@ -1084,22 +1086,57 @@ int reqfile_parse(const char *data, size_t len, const char *path, const char *ba
 	return r;
 }
 
+/* A load of a top file and its includes: the digest of every file read
+ * goes into m->digest when it succeeds (load_end). */
+static int load_begin(struct rq_load *ld, struct manifest *m, const char *path, struct strbuf *err)
+{
+	memset(ld, 0, sizeof(*ld));
+	ld->m = m;
+	ld->err = err;
+	ld->can_include = 1;
+	ld->first_bundle = m->nbundles;
+	if (!m->path && !(m->path = strdup(path)))
+		return oom(ld);
+	if (sha256_begin(&ld->hash) < 0)
+		return oom(ld);
+	ld->hashing = 1;
+	return 0;
+}
+
+static int load_end(struct rq_load *ld, int r)
+{
+	unsigned char digest[SHA256_LEN];
+
+	if (!r) {
+		sha256_end(&ld->hash, digest);
+		ld->hashing = 0;
+		sha256_to_hex(digest, ld->m->digest);
+	}
+	load_release(ld);
+	return r;
+}
+
+int reqfile_load_data(const char *data, size_t len, const char *path, const char *basedir,
+                      struct manifest *m, struct strbuf *err)
+{
+	struct rq_load ld;
+	int r;
+
+	if ((r = load_begin(&ld, m, path, err)))
+		return r;
+	ld.total = len;
+	sha256_update(&ld.hash, data, len);
+	return load_end(&ld, parse_bytes(&ld, data, len, path, basedir, 0));
+}
+
 int reqfile_load(const char *path, struct manifest *m, struct strbuf *err)
 {
 	struct strbuf dir = STRBUF_INIT;
 	struct rq_load ld;
-	unsigned char digest[SHA256_LEN];
 	const char *slash;
 	char cwd[PATH_MAX];
 	int r;
 
-	memset(&ld, 0, sizeof(ld));
-	ld.m = m;
-	ld.err = err;
-	ld.can_include = 1;
-	ld.first_bundle = m->nbundles;
-	if (!m->path && !(m->path = strdup(path)))
-		return oom(&ld);
 	slash = strrchr(path, '/');
 	if (path[0] != '/') {
 		if (!getcwd(cwd, sizeof(cwd)))
@@ -1112,18 +1149,8 @@ int reqfile_load(const char *path, struct manifest *m, struct strbuf *err)
 	} else {
 		strbuf_add(&dir, path, slash == path ? 1 : (size_t)(slash - path));
 	}
-	if (sha256_begin(&ld.hash) < 0) {
-		strbuf_release(&dir);
-		return oom(&ld);
-	}
-	ld.hashing = 1;
-	r = load_file(&ld, path, dir.buf, 0, NULL, 0);
-	if (!r) {
-		sha256_end(&ld.hash, digest);
-		ld.hashing = 0;
-		sha256_to_hex(digest, m->digest);
-	}
-	load_release(&ld);
+	if (!(r = load_begin(&ld, m, path, err)))
+		r = load_end(&ld, load_file(&ld, path, dir.buf, 0, NULL, 0));
 	strbuf_release(&dir);
 	return r;
 }

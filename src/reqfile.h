@@ -66,6 +66,14 @@
 int reqfile_load(const char *path, struct manifest *m, struct strbuf *err);
 
 /*
+ * As reqfile_load, for a top file whose bytes the caller read (standard
+ * input, or a file whose content was sniffed first): path names it in
+ * messages, basedir (absolute) anchors its -r includes and relative
+ * --find-links paths.  m->digest covers data and every included file.
+ */
+int reqfile_load_data(const char *data, size_t len, const char *path, const char *basedir,
+                      struct manifest *m, struct strbuf *err);
+/*
  * Parses one file's bytes (pure apart from allocation: the fuzz target calls
  * it).  path names the file in messages, basedir (absolute) anchors relative
  * --find-links paths, depth is the include depth of this file (0 for a top

@@ -458,6 +458,15 @@ static int open_dir_for_removal(int fd, const char *name, mode_t mode)
 	return sub;
 }
 
+int fs_read_stream(int fd, size_t max, struct strbuf *out)
+{
+	int copy = fcntl(fd, F_DUPFD_CLOEXEC, 0);
+
+	if (copy < 0)
+		return -1;
+	return read_all_close(copy, max, out);
+}
+
 static int remove_contents(int fd, int depth)
 {
 	DIR *d;

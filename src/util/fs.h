@@ -79,6 +79,10 @@ int fs_read_user_file(const char *path, size_t max, struct strbuf *out, struct s
  * redirects the chmod.  With fdout, *fdout gets that O_PATH fd (usable as
  * a dirfd); else it is closed.  -1 with errno. */
 int fs_chmod_owned(int dirfd, const char *name, mode_t mode, int *fdout);
+/* Reads fd (a pipe or a file: standard input) to its end into out
+ * (appended), at most max bytes (errno EFBIG past it); fd stays open.
+ * 0, or -1 with errno. */
+int fs_read_stream(int fd, size_t max, struct strbuf *out);
 
 /* Removes name beneath dirfd and everything under it, never following
  * symlinks; a missing name is success.  Makes read-only directories of

@@ -13,9 +13,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	static const struct pep508_env debian = {"cpython",        "3.11.2", "posix",  "x86_64",
-	                                         "6.1.0-18-amd64", "Linux",  "#1 SMP", "3.11.2",
-	                                         "CPython",        "3.11",   "linux",  ""};
+	static const struct pep508_env debian = {
+	    "cpython", "3.11.2", "posix",   "x86_64", "6.1.0-18-amd64", "Linux",
+	    "#1 SMP",  "3.11.2", "CPython", "3.11",   "linux",          "",
+	    NULL,      0,        NULL,      0};
 	struct pep508_env other = debian;
 	struct pep508_req req;
 	struct pep508_marker *m;

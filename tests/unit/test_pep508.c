@@ -25,7 +25,11 @@ static const struct pep508_env debian = {"cpython",
                                          "CPython",
                                          "3.11",
                                          "linux",
-                                         ""};
+                                         "",
+                                         NULL,
+                                         0,
+                                         NULL,
+                                         0};
 
 static void test_requirement(void **state)
 {
@@ -167,9 +171,38 @@ static void test_markers(void **state)
 	                 -2);
 }
 
+/* PEP 751: the extras and dependency_groups sets of a lock's markers. */
+static void test_lock_sets(void **state)
+{
+	static const char *const extras[] = {"Web_Extra"};
+	static const char *const groups[] = {"dev", "docs"};
+	struct pep508_env e = debian;
+
+	(void)state;
+	assert_int_equal(eval("'dev' in dependency_groups", &e), 0); /* none selected */
+	assert_int_equal(eval("'dev' not in dependency_groups", &e), 1);
+	e.extras = extras;
+	e.nextras = 1;
+	e.dependency_groups = groups;
+	e.ndependency_groups = 2;
+	assert_int_equal(eval("'dev' in dependency_groups", &e), 1);
+	assert_int_equal(eval("'test' in dependency_groups", &e), 0);
+	assert_int_equal(eval("'web-extra' in extras", &e), 1); /* names normalised */
+	assert_int_equal(eval("'web' in extras", &e), 0);       /* a set, not a substring */
+	assert_int_equal(
+	    eval("'docs' in dependency_groups and 'web.extra' in extras and os_name == 'posix'",
+	         &e),
+	    1);
+	assert_int_equal(eval("'dev' not in dependency_groups", &e), 0);
+	/* only membership, literal on the left */
+	assert_int_equal(eval("extras == 'web'", &e), -1);
+	assert_int_equal(eval("dependency_groups in 'dev'", &e), -1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_lock_sets),
 	    cmocka_unit_test(test_requirement),
 	    cmocka_unit_test(test_requirement_errors),
 	    cmocka_unit_test(test_markers),

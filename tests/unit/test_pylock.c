@@ -89,6 +89,12 @@ static void test_full(void **state)
 	assert_int_equal(m.allow_duplicates, 0);
 	assert_int_equal(m.nrepos, 0);
 	assert_int_equal(m.nbundles, 2);
+	/* what --extra and --group may select */
+	assert_int_equal(m.is_lock, 1);
+	assert_int_equal(m.nlock_extras, 0);
+	assert_int_equal(m.nlock_groups, 1);
+	assert_string_equal(m.lock_groups[0], "dev");
+	assert_int_equal(m.ndefault_groups, 0);
 
 	b = &m.bundles[0];
 	assert_string_equal(b->name, "flask");
@@ -274,8 +280,6 @@ static void test_errors(void **state)
 	     "pylock.toml:6:18: ", "unknown scheme"},
 	    {HEAD PKG "marker = \"extra == 'x'\"\n" WHEEL("a-1.0-py3-none-any.whl"),
 	     "pylock.toml:6:10: ", "the \"extra\" variable is not valid in a lock (PEP 751)"},
-	    {HEAD PKG "marker = \"'x' in extras\"\n" WHEEL("a-1.0-py3-none-any.whl"),
-	     "pylock.toml:6:10: ", "burrow selects no extras or dependency groups"},
 	    {HEAD PKG "marker = \"os_name\"\n" WHEEL("a-1.0-py3-none-any.whl"),
 	     "pylock.toml:6:10: ", "invalid package marker"},
 	    {HEAD PKG "version = \"1.0\"\n", "pylock.toml:6:1: ", "duplicate key"},

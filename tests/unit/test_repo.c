@@ -180,6 +180,49 @@ static void test_json(void **state)
 	strbuf_release(&err);
 }
 
+/* PEP 658/714: which files have a .metadata beside them, and its hash. */
+static void test_metadata_attrs(void **state)
+{
+	static const char *const html =
+	    "<html><body>"
+	    "<a href=\"a-1.0-py3-none-any.whl\" data-core-metadata=\"sha256=" H64A "\">a</a>"
+	    "<a href=\"b-1.0-py3-none-any.whl\" data-dist-info-metadata=\"true\">b</a>"
+	    "<a href=\"c-1.0-py3-none-any.whl\" data-dist-info-metadata=\"sha512=ab\">c</a>"
+	    "<a href=\"d-1.0-py3-none-any.whl\">d</a>"
+	    "</body></html>";
+	static const char *const json =
+	    "{\"meta\":{\"api-version\":\"1.1\"},\"files\":["
+	    "{\"filename\":\"a-1.0-py3-none-any.whl\",\"url\":\"a.whl\",\"hashes\":{},"
+	    "\"core-metadata\":{\"sha256\":\"" H64A "\"}},"
+	    "{\"filename\":\"b-1.0-py3-none-any.whl\",\"url\":\"b.whl\",\"hashes\":{},"
+	    "\"dist-info-metadata\":true},"
+	    "{\"filename\":\"c-1.0-py3-none-any.whl\",\"url\":\"c.whl\",\"hashes\":{},"
+	    "\"core-metadata\":false},"
+	    "{\"filename\":\"d-1.0-py3-none-any.whl\",\"url\":\"d.whl\",\"hashes\":{}}]}";
+	struct repo_files f = {0};
+	struct strbuf err = STRBUF_INIT;
+	size_t i;
+
+	(void)state;
+	assert_int_equal(repo_parse_html(html, strlen(html), "https://e.org/simple/a/", &f, &err),
+	                 0);
+	assert_int_equal(repo_parse_json(json, strlen(json), "https://e.org/simple/a/", &f, &err),
+	                 0);
+	assert_int_equal(f.len, 8);
+	for (i = 0; i < 8; i += 4) {
+		assert_int_equal(f.items[i].metadata, 1);
+		assert_string_equal(f.items[i].metadata_sha256, H64A);
+		assert_int_equal(f.items[i + 1].metadata, 1);
+		assert_string_equal(f.items[i + 1].metadata_sha256, "");
+		assert_int_equal(f.items[i + 3].metadata, 0);
+	}
+	assert_int_equal(f.items[2].metadata, 1); /* served, hash unusable */
+	assert_string_equal(f.items[2].metadata_sha256, "");
+	assert_int_equal(f.items[6].metadata, 0); /* false */
+	repo_files_release(&f);
+	strbuf_release(&err);
+}
+
 static void test_json_errors(void **state)
 {
 	static const char *const bad[] = {
@@ -456,10 +499,9 @@ static void test_http(void **state)
 int main(void)
 {
 	const struct CMUnitTest pages[] = {
-	    cmocka_unit_test(test_html),
-	    cmocka_unit_test(test_html_base_and_version),
-	    cmocka_unit_test(test_json),
-	    cmocka_unit_test(test_json_errors),
+	    cmocka_unit_test(test_html),           cmocka_unit_test(test_html_base_and_version),
+	    cmocka_unit_test(test_json),           cmocka_unit_test(test_json_errors),
+	    cmocka_unit_test(test_metadata_attrs),
 	};
 	const struct CMUnitTest dirs[] = {
 	    cmocka_unit_test(test_flat),
