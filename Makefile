@@ -38,7 +38,7 @@ CORE  := $(filter-out $(CMDS),$(SRC))
 OBJ   := $(patsubst src/%.c,$(BUILD)/obj/%.o,$(CORE))
 CMDOBJ := $(patsubst src/%.c,$(BUILD)/obj/%.o,$(filter-out src/front.c,$(CMDS)))
 # The front binary (burrow) links libc only: see src/front.c.
-FRONT := front cmd_common cmd_run cmd_env launch noop envdir trust util/strbuf util/utf8 util/error util/fs util/signals
+FRONT := front cmd_common cmd_run cmd_env launch noop envdir trust util/strbuf util/utf8 util/error util/fs util/signals util/suggest
 FRONTOBJ := $(patsubst %,$(BUILD)/obj/%.o,$(FRONT))
 UNIT  := $(patsubst tests/unit/%.c,$(BUILD)/unit/%,$(wildcard tests/unit/test_*.c))
 FUZZ_SRC := $(wildcard tests/fuzz/fuzz_*.c)

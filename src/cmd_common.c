@@ -4,8 +4,10 @@
  * printing.  libc only.
  */
 #include "cmd.h"
+#include "util/suggest.h"
 
 #include "util/error.h"
+#include "util/strbuf.h"
 
 #include <errno.h>
 #include <ctype.h>
@@ -63,13 +65,31 @@ int cmd_usage(const char *cmd, const char *fmt, ...)
 	return BURROW_EUSAGE;
 }
 
+/* The options of the commands the libc-only front answers itself (run,
+ * env) and the global ones, for its did-you-mean: the help tables live in
+ * burrow-core. */
+static const char *const front_options[] = {
+    "--keep",      "--env",  "--user", "--json",     "--quiet",  "--verbose", "--offline",
+    "--cache-dir", "--jobs", "--wait", "--progress", "--cacert", "--help",
+};
+
 int cmd_unknown_option(const char *cmd, const char *opt)
 {
-	const char *near = cmd_suggest_option ? cmd_suggest_option(cmd, opt) : NULL;
+	const char *near = cmd_suggest_option
+	                       ? cmd_suggest_option(cmd, opt)
+	                       : suggest_closest(opt, front_options,
+	                                         sizeof(front_options) / sizeof(front_options[0]));
+	struct strbuf shown = STRBUF_INIT;
+	int r;
 
+	/* argv is the caller's bytes: escaped, as every echoed value */
+	strbuf_add_escaped(&shown, opt, strlen(opt));
 	if (near)
-		return cmd_usage(cmd, "unknown option %s (did you mean %s?)", opt, near);
-	return cmd_usage(cmd, "unknown option %s", opt);
+		r = cmd_usage(cmd, "unknown option %s (did you mean %s?)", shown.buf, near);
+	else
+		r = cmd_usage(cmd, "unknown option %s", shown.buf);
+	strbuf_release(&shown);
+	return r;
 }
 
 int cmd_one_operand(const char *cmd, int argc, char **argv, const char *missing, const char **out)

@@ -35,6 +35,13 @@ def test_unknown_option_suggests(burrow, tmp_path):
     assert p.returncode == 2 and "(did you mean --json?)" in p.stderr
     p = burrow("help", "creat")
     assert p.returncode == 2 and '(did you mean "create"?)' in p.stderr
+    # run and env are answered by the libc-only front binary: its own list
+    p = burrow("run", "--kep", "X", tmp_path, "--", "true")
+    assert p.returncode == 2 and "(did you mean --keep?)" in p.stderr, p.stderr
+    p = burrow("env", "--jsn", tmp_path)
+    assert p.returncode == 2 and "(did you mean --json?)" in p.stderr, p.stderr
+    p = burrow("run", "--x\x1b[31m", tmp_path, "--", "true")
+    assert p.returncode == 2 and "\x1b" not in p.stderr and "--x\\x1b[31m" in p.stderr
 
 
 def test_bad_number_said_once(burrow, tmp_path):
